@@ -1,0 +1,339 @@
+package io.fanout.sink;
+
+import java.util.Objects;
+
+/**
+ * The immutable settings of a {@link MultiSocketSink}, with multihandlesink's property names in
+ * Java case. Build one with {@link #builder()}; every value has the default of the table in
+ * api.md. Safe to share between threads.
+ */
+public final class SinkConfig
+{
+    /** Default of {@link Builder#queueCapacityBuffers(int)}: 65,536 buffers. */
+    public static final int DEFAULT_QUEUE_CAPACITY_BUFFERS = 65536;
+    /** Default of {@link Builder#queueCapacityBytes(long)}: 64 MiB. */
+    public static final long DEFAULT_QUEUE_CAPACITY_BYTES = 64L * 1024 * 1024;
+    /** Largest accepted {@link Builder#queueCapacityBuffers(int)}: 2^30 buffers. */
+    public static final int MAX_QUEUE_CAPACITY_BUFFERS = 1 << 30;
+
+    private final SyncMethod syncMethod;
+    private final UnitFormat burstFormat;
+    private final long burstValue;
+    private final UnitFormat unitFormat;
+    private final long unitsMax;
+    private final long unitsSoftMax;
+    private final RecoverPolicy recoverPolicy;
+    private final long timeMinNs;
+    private final long bytesMin;
+    private final long buffersMin;
+    private final long timeoutNs;
+    private final int qosDscp;
+    private final boolean resendStreamheader;
+    private final int queueCapacityBuffers;
+    private final long queueCapacityBytes;
+
+    private SinkConfig(final Builder b)
+    {
+        syncMethod = b.syncMethod;
+        burstFormat = b.burstFormat;
+        burstValue = b.burstValue;
+        unitFormat = b.unitFormat;
+        unitsMax = b.unitsMax;
+        unitsSoftMax = b.unitsSoftMax;
+        recoverPolicy = b.recoverPolicy;
+        timeMinNs = b.timeMinNs;
+        bytesMin = b.bytesMin;
+        buffersMin = b.buffersMin;
+        timeoutNs = b.timeoutNs;
+        qosDscp = b.qosDscp;
+        resendStreamheader = b.resendStreamheader;
+        queueCapacityBuffers = b.queueCapacityBuffers;
+        queueCapacityBytes = b.queueCapacityBytes;
+    }
+
+    /** @return a builder holding every default. */
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    /** @return the default configuration. */
+    public static SinkConfig defaults()
+    {
+        return builder().build();
+    }
+
+    /** @return a builder holding this configuration's values. */
+    public Builder toBuilder()
+    {
+        return new Builder()
+            .syncMethod(syncMethod).burstFormat(burstFormat).burstValue(burstValue)
+            .unitFormat(unitFormat).unitsMax(unitsMax).unitsSoftMax(unitsSoftMax)
+            .recoverPolicy(recoverPolicy).timeMinNs(timeMinNs).bytesMin(bytesMin).buffersMin(buffersMin)
+            .timeoutNs(timeoutNs).qosDscp(qosDscp).resendStreamheader(resendStreamheader)
+            .queueCapacityBuffers(queueCapacityBuffers).queueCapacityBytes(queueCapacityBytes);
+    }
+
+    /** @return the default sync method of {@code add}; default LATEST. */
+    public SyncMethod syncMethod()
+    {
+        return syncMethod;
+    }
+
+    /** @return the unit of the default burst minimum; default UNDEFINED. */
+    public UnitFormat burstFormat()
+    {
+        return burstFormat;
+    }
+
+    /** @return the default burst minimum in {@link #burstFormat()} units; default 0. */
+    public long burstValue()
+    {
+        return burstValue;
+    }
+
+    /** @return the unit of {@link #unitsMax()} and {@link #unitsSoftMax()}; default BUFFERS. */
+    public UnitFormat unitFormat()
+    {
+        return unitFormat;
+    }
+
+    /** @return the hard lag limit in {@link #unitFormat()} units, -1 for none; default -1. */
+    public long unitsMax()
+    {
+        return unitsMax;
+    }
+
+    /** @return the soft lag limit in {@link #unitFormat()} units, -1 for none; default -1. */
+    public long unitsSoftMax()
+    {
+        return unitsSoftMax;
+    }
+
+    /** @return what happens over the soft limit; default NONE. */
+    public RecoverPolicy recoverPolicy()
+    {
+        return recoverPolicy;
+    }
+
+    /** @return minimum retention in nanoseconds of timestamps, -1 for none; default -1. */
+    public long timeMinNs()
+    {
+        return timeMinNs;
+    }
+
+    /** @return minimum retention in bytes, -1 for none; default -1. */
+    public long bytesMin()
+    {
+        return bytesMin;
+    }
+
+    /** @return minimum retention in buffers, -1 for none; default -1. */
+    public long buffersMin()
+    {
+        return buffersMin;
+    }
+
+    /** @return the stalled-client timeout in nanoseconds, 0 for none (semantics A.2.5); default 0. */
+    public long timeoutNs()
+    {
+        return timeoutNs;
+    }
+
+    /** @return the DSCP 0..63 set on every client socket, -1 to leave them untouched; default -1. */
+    public int qosDscp()
+    {
+        return qosDscp;
+    }
+
+    /** @return whether a client gets the new streamheader when it changes; default true. */
+    public boolean resendStreamheader()
+    {
+        return resendStreamheader;
+    }
+
+    /** @return the queue capacity in buffers (semantics A.2.9); default 65,536. */
+    public int queueCapacityBuffers()
+    {
+        return queueCapacityBuffers;
+    }
+
+    /** @return the queue capacity in bytes (semantics A.2.9); default 64 MiB. */
+    public long queueCapacityBytes()
+    {
+        return queueCapacityBytes;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "SinkConfig{syncMethod=" + syncMethod + ", burstFormat=" + burstFormat + ", burstValue=" + burstValue +
+            ", unitFormat=" + unitFormat + ", unitsMax=" + unitsMax + ", unitsSoftMax=" + unitsSoftMax +
+            ", recoverPolicy=" + recoverPolicy + ", timeMinNs=" + timeMinNs + ", bytesMin=" + bytesMin +
+            ", buffersMin=" + buffersMin + ", timeoutNs=" + timeoutNs + ", qosDscp=" + qosDscp +
+            ", resendStreamheader=" + resendStreamheader + ", queueCapacityBuffers=" + queueCapacityBuffers +
+            ", queueCapacityBytes=" + queueCapacityBytes + '}';
+    }
+
+    /** Builds a {@link SinkConfig}; not thread-safe. Setters take any value; {@link #build()} checks ranges. */
+    public static final class Builder
+    {
+        private SyncMethod syncMethod = SyncMethod.LATEST;
+        private UnitFormat burstFormat = UnitFormat.UNDEFINED;
+        private long burstValue = 0;
+        private UnitFormat unitFormat = UnitFormat.BUFFERS;
+        private long unitsMax = -1;
+        private long unitsSoftMax = -1;
+        private RecoverPolicy recoverPolicy = RecoverPolicy.NONE;
+        private long timeMinNs = -1;
+        private long bytesMin = -1;
+        private long buffersMin = -1;
+        private long timeoutNs = 0;
+        private int qosDscp = -1;
+        private boolean resendStreamheader = true;
+        private int queueCapacityBuffers = DEFAULT_QUEUE_CAPACITY_BUFFERS;
+        private long queueCapacityBytes = DEFAULT_QUEUE_CAPACITY_BYTES;
+
+        private Builder()
+        {
+        }
+
+        /** @param v default sync method of {@code add}, not null. @return this */
+        public Builder syncMethod(final SyncMethod v)
+        {
+            syncMethod = v;
+            return this;
+        }
+
+        /** @param v unit of the default burst minimum, not null. @return this */
+        public Builder burstFormat(final UnitFormat v)
+        {
+            burstFormat = v;
+            return this;
+        }
+
+        /** @param v default burst minimum, &gt;= 0. @return this */
+        public Builder burstValue(final long v)
+        {
+            burstValue = v;
+            return this;
+        }
+
+        /** @param v unit of the lag limits, not null. @return this */
+        public Builder unitFormat(final UnitFormat v)
+        {
+            unitFormat = v;
+            return this;
+        }
+
+        /** @param v hard lag limit, -1 (none) or &gt;= 1. @return this */
+        public Builder unitsMax(final long v)
+        {
+            unitsMax = v;
+            return this;
+        }
+
+        /** @param v soft lag limit, -1 (none) or &gt;= 1. @return this */
+        public Builder unitsSoftMax(final long v)
+        {
+            unitsSoftMax = v;
+            return this;
+        }
+
+        /** @param v policy over the soft limit, not null. @return this */
+        public Builder recoverPolicy(final RecoverPolicy v)
+        {
+            recoverPolicy = v;
+            return this;
+        }
+
+        /** @param v minimum retention in ns, -1 (none) or &gt;= 0. @return this */
+        public Builder timeMinNs(final long v)
+        {
+            timeMinNs = v;
+            return this;
+        }
+
+        /** @param v minimum retention in bytes, -1 (none) or &gt;= 0. @return this */
+        public Builder bytesMin(final long v)
+        {
+            bytesMin = v;
+            return this;
+        }
+
+        /** @param v minimum retention in buffers, -1 (none) or &gt;= 0. @return this */
+        public Builder buffersMin(final long v)
+        {
+            buffersMin = v;
+            return this;
+        }
+
+        /** @param v stalled-client timeout in ns, 0 (none) or more. @return this */
+        public Builder timeoutNs(final long v)
+        {
+            timeoutNs = v;
+            return this;
+        }
+
+        /** @param v DSCP 0..63, or -1 to leave sockets untouched. @return this */
+        public Builder qosDscp(final int v)
+        {
+            qosDscp = v;
+            return this;
+        }
+
+        /** @param v resend the streamheader to clients when it changes. @return this */
+        public Builder resendStreamheader(final boolean v)
+        {
+            resendStreamheader = v;
+            return this;
+        }
+
+        /** @param v queue capacity in buffers, 1 .. 2^30. @return this */
+        public Builder queueCapacityBuffers(final int v)
+        {
+            queueCapacityBuffers = v;
+            return this;
+        }
+
+        /** @param v queue capacity in bytes, &gt;= 1. @return this */
+        public Builder queueCapacityBytes(final long v)
+        {
+            queueCapacityBytes = v;
+            return this;
+        }
+
+        /**
+         * @return the configuration.
+         * @throws IllegalArgumentException naming the field, for a value out of range.
+         * @throws NullPointerException     naming the field, for a null enum.
+         */
+        public SinkConfig build()
+        {
+            Objects.requireNonNull(syncMethod, "syncMethod");
+            Objects.requireNonNull(burstFormat, "burstFormat");
+            Objects.requireNonNull(unitFormat, "unitFormat");
+            Objects.requireNonNull(recoverPolicy, "recoverPolicy");
+            check(burstValue >= 0, "burstValue", burstValue, ">= 0");
+            check(unitsMax == -1 || unitsMax >= 1, "unitsMax", unitsMax, "-1 or >= 1");
+            check(unitsSoftMax == -1 || unitsSoftMax >= 1, "unitsSoftMax", unitsSoftMax, "-1 or >= 1");
+            check(timeMinNs >= -1, "timeMinNs", timeMinNs, "-1 or >= 0");
+            check(bytesMin >= -1, "bytesMin", bytesMin, "-1 or >= 0");
+            check(buffersMin >= -1, "buffersMin", buffersMin, "-1 or >= 0");
+            check(timeoutNs >= 0, "timeoutNs", timeoutNs, ">= 0");
+            check(qosDscp >= -1 && qosDscp <= 63, "qosDscp", qosDscp, "-1 or 0..63");
+            check(queueCapacityBuffers >= 1 && queueCapacityBuffers <= MAX_QUEUE_CAPACITY_BUFFERS,
+                "queueCapacityBuffers", queueCapacityBuffers, "1.." + MAX_QUEUE_CAPACITY_BUFFERS);
+            check(queueCapacityBytes >= 1, "queueCapacityBytes", queueCapacityBytes, ">= 1");
+            return new SinkConfig(this);
+        }
+
+        private static void check(final boolean ok, final String field, final long value, final String range)
+        {
+            if (!ok)
+            {
+                throw new IllegalArgumentException(field + " = " + value + " is out of range (" + range + ")");
+            }
+        }
+    }
+}

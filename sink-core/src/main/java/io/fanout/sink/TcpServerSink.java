@@ -1,0 +1,196 @@
+package io.fanout.sink;
+
+import io.fanout.sink.selector.AcceptHandler;
+import io.fanout.sink.selector.SelectorLoop;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A TCP server in front of a {@link MultiSocketSink}, as GStreamer's tcpserversink: listens,
+ * accepts on the sink's selector thread, adds every connection with the configuration's sync
+ * settings, and closes each accepted socket when its client is removed (after clientRemoved,
+ * before clientSocketRemoved).
+ * <p>
+ * An accept that fails (too many open files, ...) is logged and counted, and accepting goes on
+ * (semantics A.2.10). With a client limit, a connection over it is closed at once and counted in
+ * {@link #refusedClients()}; no callback runs for it.
+ * <p>
+ * Threads: {@link #start()} and {@link #close()} from any thread, once; the rest from any thread.
+ */
+public final class TcpServerSink implements AutoCloseable
+{
+    /** The default bind host: loopback only; binding a public address is an explicit choice. */
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    /** The default port, as tcpserversink's. */
+    public static final int DEFAULT_PORT = 4953;
+
+    private static final Logger LOG = LoggerFactory.getLogger(TcpServerSink.class);
+    private static final int BACKLOG = 1024;
+
+    private final MultiSocketSink sink;
+    private final InetSocketAddress bind;
+    private final int maxClients;
+    private final AtomicLong refusedClients = new AtomicLong();
+    private final AtomicLong acceptFailures = new AtomicLong();
+    private volatile ServerSocketChannel server;
+
+    /**
+     * Listens on 127.0.0.1:4953.
+     *
+     * @param config the sink's settings.
+     */
+    public TcpServerSink(final SinkConfig config)
+    {
+        this(config, new InetSocketAddress(DEFAULT_HOST, DEFAULT_PORT));
+    }
+
+    /**
+     * @param config the sink's settings.
+     * @param bind   the address to listen on; port 0 picks a free port ({@link #currentPort()}).
+     */
+    public TcpServerSink(final SinkConfig config, final InetSocketAddress bind)
+    {
+        this(config, bind, 0);
+    }
+
+    /**
+     * @param config     the sink's settings.
+     * @param bind       the address to listen on; port 0 picks a free port.
+     * @param maxClients the most clients at once, 0 for no limit; a connection over it is closed at
+     *                   once.
+     * @throws IllegalArgumentException for a negative maxClients.
+     */
+    public TcpServerSink(final SinkConfig config, final InetSocketAddress bind, final int maxClients)
+    {
+        if (maxClients < 0)
+        {
+            throw new IllegalArgumentException("maxClients = " + maxClients + " must be >= 0");
+        }
+        this.sink = new MultiSocketSink(config);
+        this.bind = Objects.requireNonNull(bind, "bind");
+        this.maxClients = maxClients;
+    }
+
+    /**
+     * Starts the sink and binds. On failure nothing is left running.
+     *
+     * @throws IOException when the address cannot be bound (port in use, address not local, ...).
+     */
+    public void start() throws IOException
+    {
+        final ServerSocketChannel channel = ServerSocketChannel.open();
+        try
+        {
+            channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            channel.bind(bind, BACKLOG);
+        }
+        catch (final IOException ex)
+        {
+            channel.close();
+            sink.close();
+            throw ex;
+        }
+        sink.start();
+        server = channel;
+        sink.loop().registerAcceptor(channel, new Acceptor());
+    }
+
+    /** @return the bound port, or -1 before {@link #start()}. */
+    public int currentPort()
+    {
+        final ServerSocketChannel s = server;
+        return s == null ? -1 : s.socket().getLocalPort();
+    }
+
+    /** @return the sink: render, streamheader, listeners, statistics. */
+    public MultiSocketSink sink()
+    {
+        return sink;
+    }
+
+    /** @return connections closed at once because of the client limit. */
+    public long refusedClients()
+    {
+        return refusedClients.get();
+    }
+
+    /** @return accepts that failed (and were logged). */
+    public long acceptFailures()
+    {
+        return acceptFailures.get();
+    }
+
+    /** Stops the sink (every client removed REMOVED and its socket closed), then stops listening. */
+    @Override
+    public void close()
+    {
+        sink.close();
+        final ServerSocketChannel s = server;
+        if (s != null)
+        {
+            try
+            {
+                s.close();
+            }
+            catch (final IOException ex)
+            {
+                LOG.debug("closing the listening socket failed", ex);
+            }
+        }
+    }
+
+    private final class Acceptor implements AcceptHandler
+    {
+        @Override
+        public void onAcceptable(final ServerSocketChannel server, final SelectorLoop loop)
+        {
+            while (true)
+            {
+                final SocketChannel channel;
+                try
+                {
+                    channel = server.accept();
+                }
+                catch (final IOException ex)
+                {
+                    acceptFailures.incrementAndGet();
+                    LOG.warn("accept failed: {}", ex.toString());
+                    return;
+                }
+                if (channel == null)
+                {
+                    return;
+                }
+                if (maxClients > 0 && loop.clientCount() >= maxClients)
+                {
+                    refusedClients.incrementAndGet();
+                    closeQuietly(channel);
+                    continue;
+                }
+                final SinkConfig config = sink.config();
+                loop.addOnLoop(channel, true, config.syncMethod(), config.burstFormat(), config.burstValue(),
+                    config.burstFormat(), -1, loop.currentHead());
+            }
+        }
+
+        private void closeQuietly(final SocketChannel channel)
+        {
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException ex)
+            {
+                LOG.debug("closing a refused connection failed", ex);
+            }
+        }
+    }
+}

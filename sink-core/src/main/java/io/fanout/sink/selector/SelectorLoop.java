@@ -1,0 +1,1256 @@
+package io.fanout.sink.selector;
+
+import io.fanout.sink.ClientFilter;
+import io.fanout.sink.ClientStats;
+import io.fanout.sink.ClientStatus;
+import io.fanout.sink.FilterResult;
+import io.fanout.sink.SinkConfig;
+import io.fanout.sink.SinkListener;
+import io.fanout.sink.SinkStats;
+import io.fanout.sink.SyncMethod;
+import io.fanout.sink.UnitFormat;
+import io.fanout.sink.ring.BufferRing;
+import org.jctools.queues.MpscUnboundedArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * The selector thread: owns every client, the retention window it publishes to the ring, and all
+ * socket I/O; runs every callback.
+ * <p>
+ * <b>Threads.</b> {@link #run()} is the selector thread. {@link #submit}, the public request
+ * methods ({@link #add}, {@link #remove}, ...) and {@link #wakeIfParked()} may be called from any
+ * thread: requests become {@link Command}s on a JCTools MPSC queue, executed in order on the
+ * selector thread; those that return something wait for it, bounded by {@link #CALL_TIMEOUT_NS}.
+ * Called on the selector thread itself (from a callback) they run at once.
+ * <p>
+ * <b>Work per buffer.</b> Caught-up clients have no OP_WRITE interest and sit in one list; when the
+ * ring's head moves the loop writes to each of them directly. A client whose socket filled up
+ * moves to the lagging list and registers OP_WRITE; only lagging clients are checked against the
+ * ring's tail. Each write is one gathering {@code write(ByteBuffer[])} of as many consecutive ring
+ * buffers as are ready, through the ring's shared direct buffers: nothing is copied per client and
+ * nothing is allocated per write.
+ * <p>
+ * <b>Wake-ups.</b> With nothing to do the loop spins briefly, then yields, then parks in
+ * {@code select(timeout)} with {@code parked} set; the producer and command submitters call
+ * {@link Selector#wakeup()} only when they see {@code parked} (a Dekker pair: a volatile store of
+ * {@code parked} then a volatile load of the ring's head and the queue, against the producer's
+ * volatile store of head then volatile load of {@code parked}).
+ */
+public final class SelectorLoop implements Runnable
+{
+    /** How long a call that returns something waits for the selector thread: 10 s. */
+    public static final long CALL_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    private static final Logger LOG = LoggerFactory.getLogger(SelectorLoop.class);
+    private static final int MAX_GATHER = 64;
+    private static final int MAX_BATCH_BUFFERS = 1024;
+    private static final int READ_BUDGET_BYTES = 256 * 1024;
+    private static final long SELECT_TIMEOUT_MS = 100;
+    private static final int SPIN_LIMIT = 100;
+    private static final int YIELD_LIMIT = 120;
+
+    private static final int CAUGHT_UP = 0;
+    private static final int BLOCKED = 1;
+    private static final int GONE = 2;
+
+    private final BufferRing ring;
+    private final SinkConfig config;
+    private final Selector selector;
+    private final MpscUnboundedArrayQueue<Command> commands = new MpscUnboundedArrayQueue<>(256);
+    private final AtomicInteger pendingAdds = new AtomicInteger();
+    private final AtomicInteger submitting = new AtomicInteger();
+    private final CopyOnWriteArrayList<SinkListener> listeners = new CopyOnWriteArrayList<>();
+    private final LinkedHashMap<SocketChannel, Client> clients = new LinkedHashMap<>();
+    private final ClientList caughtUp = new ClientList();
+    private final ClientList lagging = new ClientList();
+    private final List<DrainWaiter> drainWaiters = new ArrayList<>();
+    private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
+    private final int[] gatherPositions = new int[MAX_GATHER];
+    private final int[] gatherLimits = new int[MAX_GATHER];
+    private final int[] batchLengths = new int[MAX_BATCH_BUFFERS];
+    private final long[] batchPts = new long[MAX_BATCH_BUFFERS];
+    private final ByteBuffer readScratch = ByteBuffer.allocateDirect(64 * 1024);
+    private final Consumer<SelectionKey> onKey = this::onKey;
+    private final WallClock wallClock = new WallClock();
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+
+    private volatile boolean parked;
+    private volatile boolean running = true;
+    private volatile Thread thread;
+
+    // selector-thread state
+    private long lastHead = -1;
+    private long nowMonoNs;
+    private int idleCount;
+    private long bytesServed;
+    private long clientsAdded;
+    private long clientsLapped;
+    private final long[] removedByStatus = new long[ClientStatus.values().length];
+
+    /**
+     * @param ring   the ring the producer publishes into.
+     * @param config the sink's configuration.
+     * @throws IOException when no selector can be opened.
+     */
+    public SelectorLoop(final BufferRing ring, final SinkConfig config) throws IOException
+    {
+        this.ring = ring;
+        this.config = config;
+        this.selector = Selector.open();
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // any thread
+    // ------------------------------------------------------------------------------------------
+
+    /** Any thread: @param listener added to the callbacks. */
+    public void addListener(final SinkListener listener)
+    {
+        listeners.add(listener);
+    }
+
+    /** Any thread: @param listener removed from the callbacks. */
+    public void removeListener(final SinkListener listener)
+    {
+        listeners.remove(listener);
+    }
+
+    /** Any thread: wake the selector thread if, and only if, it is parked in select. */
+    public void wakeIfParked()
+    {
+        if (parked)
+        {
+            selector.wakeup();
+        }
+    }
+
+    /** Any thread: @return true while the selector thread has not stopped. */
+    public boolean isRunning()
+    {
+        return running;
+    }
+
+    /** @return true when the caller is the selector thread. */
+    public boolean onLoopThread()
+    {
+        return Thread.currentThread() == thread;
+    }
+
+    /**
+     * Any thread: queue an add; the client waits for the first buffer published after this call.
+     *
+     * @param channel        a connected channel.
+     * @param syncMethod     its sync method.
+     * @param burstMinFormat unit of the burst minimum.
+     * @param burstMinValue  burst minimum.
+     * @param burstMaxFormat unit of the burst maximum.
+     * @param burstMaxValue  burst maximum, -1 for none.
+     */
+    public void add(
+        final SocketChannel channel,
+        final SyncMethod syncMethod,
+        final UnitFormat burstMinFormat,
+        final long burstMinValue,
+        final UnitFormat burstMaxFormat,
+        final long burstMaxValue)
+    {
+        // the count goes up before head is read: the loop will not publish a retention past it
+        pendingAdds.incrementAndGet();
+        final long addSeq = ring.head();
+        submit(new Command()
+        {
+            void execute(final SelectorLoop loop)
+            {
+                pendingAdds.decrementAndGet();
+                addOnLoop(channel, false, syncMethod, burstMinFormat, burstMinValue, burstMaxFormat, burstMaxValue,
+                    addSeq);
+            }
+
+            void abandon()
+            {
+                pendingAdds.decrementAndGet();
+            }
+        });
+    }
+
+    /**
+     * Any thread: queue a remove ({@code flush == false}, status REMOVED) or a remove-flush.
+     *
+     * @param channel the client's channel.
+     * @param flush   true to send what is pending first (semantics A.2.7).
+     */
+    public void remove(final SocketChannel channel, final boolean flush)
+    {
+        final long flushSeq = ring.head();
+        submit(new Command()
+        {
+            void execute(final SelectorLoop loop)
+            {
+                removeOnLoop(channel, flush, flushSeq);
+            }
+        });
+    }
+
+    /**
+     * Any thread: release the selector of a loop that was never started; afterwards every request
+     * is abandoned.
+     */
+    public void closeUnstarted()
+    {
+        if (thread == null)
+        {
+            running = false;
+            try
+            {
+                selector.close();
+            }
+            catch (final IOException ex)
+            {
+                LOG.debug("closing the selector failed", ex);
+            }
+            stopped.complete(null);
+        }
+    }
+
+    /** Any thread: queue the removal of every client with status REMOVED. */
+    public void clear()
+    {
+        submit(new Command()
+        {
+            void execute(final SelectorLoop loop)
+            {
+                clearOnLoop(ClientStatus.REMOVED);
+            }
+        });
+    }
+
+    /**
+     * Any thread: a snapshot of one client's statistics.
+     *
+     * @param channel the client's channel.
+     * @return its statistics, or null when it is not a client.
+     */
+    public ClientStats clientStats(final SocketChannel channel)
+    {
+        return call(() -> clientStatsOnLoop(channel), () -> null);
+    }
+
+    /** Any thread: @return a snapshot of the sink's statistics. */
+    public SinkStats sinkStats()
+    {
+        return call(this::sinkStatsOnLoop, this::sinkStatsOnLoop);
+    }
+
+    /**
+     * Any thread: run {@code filter} over every client, removing (REMOVED) those it says REMOVE.
+     *
+     * @param filter the decision per client.
+     * @return the channels the filter said REF to.
+     */
+    public List<SocketChannel> clientFilter(final ClientFilter filter)
+    {
+        return call(() -> clientFilterOnLoop(filter), Collections::emptyList);
+    }
+
+    /**
+     * Any thread: waits until every client has been handed every buffer published before this call
+     * (written to its socket), or it left, or the timeout passed.
+     *
+     * @param timeoutNs how long to wait, in ns.
+     * @return true when drained, false on timeout.
+     * @throws InterruptedException when interrupted while waiting.
+     */
+    public boolean drain(final long timeoutNs) throws InterruptedException
+    {
+        final long target = ring.head();
+        final CompletableFuture<Boolean> done = new CompletableFuture<>();
+        submit(new Command()
+        {
+            void execute(final SelectorLoop loop)
+            {
+                drainWaiters.add(new DrainWaiter(target, done));
+            }
+
+            void abandon()
+            {
+                done.complete(Boolean.TRUE);
+            }
+        });
+        try
+        {
+            return done.get(timeoutNs, TimeUnit.NANOSECONDS);
+        }
+        catch (final TimeoutException ex)
+        {
+            return false;
+        }
+        catch (final ExecutionException ex)
+        {
+            throw new IllegalStateException(ex.getCause());
+        }
+    }
+
+    /**
+     * Any thread: register a listening channel whose connections {@code handler} accepts on the
+     * selector thread.
+     *
+     * @param server  a bound listening channel.
+     * @param handler what to do when it is acceptable.
+     */
+    public void registerAcceptor(final ServerSocketChannel server, final AcceptHandler handler)
+    {
+        call(() ->
+        {
+            try
+            {
+                server.configureBlocking(false);
+                server.register(selector, SelectionKey.OP_ACCEPT, handler);
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalStateException("cannot register the listening socket", ex);
+            }
+            return null;
+        }, () -> null);
+    }
+
+    /**
+     * Any thread: stop the loop; every client is removed with status REMOVED. Waits for the
+     * selector thread to end (bounded) unless called on it. Idempotent.
+     */
+    public void stop()
+    {
+        if (!running)
+        {
+            awaitStopped();
+            return;
+        }
+        submit(new Command()
+        {
+            void execute(final SelectorLoop loop)
+            {
+                running = false;
+            }
+        });
+        awaitStopped();
+    }
+
+    private void awaitStopped()
+    {
+        if (onLoopThread() || thread == null)
+        {
+            return;
+        }
+        try
+        {
+            stopped.get(CALL_TIMEOUT_NS, TimeUnit.NANOSECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        catch (final ExecutionException | TimeoutException ex)
+        {
+            LOG.warn("selector thread did not stop in time", ex);
+        }
+    }
+
+    /**
+     * Any thread: queue a command and wake the loop. A command submitted once the loop has stopped
+     * is abandoned at once; {@code submitting} closes the race with the loop's last drain (the
+     * loop clears {@code running}, then waits for {@code submitting} to reach 0, then drains).
+     */
+    void submit(final Command command)
+    {
+        submitting.incrementAndGet();
+        try
+        {
+            if (!running)
+            {
+                command.abandon();
+                return;
+            }
+            commands.offer(command);
+        }
+        finally
+        {
+            submitting.decrementAndGet();
+        }
+        wakeIfParked();
+    }
+
+    private <T> T call(final java.util.function.Supplier<T> onLoop, final java.util.function.Supplier<T> whenStopped)
+    {
+        if (onLoopThread())
+        {
+            return onLoop.get();
+        }
+        if (thread == null || !running)
+        {
+            if (!running)
+            {
+                awaitStopped(); // the loop's state is final once it has stopped
+            }
+            return whenStopped.get();
+        }
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        submit(new Command()
+        {
+            void execute(final SelectorLoop loop)
+            {
+                try
+                {
+                    result.complete(onLoop.get());
+                }
+                catch (final RuntimeException ex)
+                {
+                    result.completeExceptionally(ex);
+                }
+            }
+
+            void abandon()
+            {
+                result.complete(whenStopped.get());
+            }
+        });
+        try
+        {
+            return result.get(CALL_TIMEOUT_NS, TimeUnit.NANOSECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the selector thread", ex);
+        }
+        catch (final TimeoutException ex)
+        {
+            throw new IllegalStateException("the selector thread did not answer in time", ex);
+        }
+        catch (final ExecutionException ex)
+        {
+            if (ex.getCause() instanceof RuntimeException)
+            {
+                throw (RuntimeException)ex.getCause();
+            }
+            throw new IllegalStateException(ex.getCause());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // the selector thread
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * Any thread, once: start the selector thread.
+     *
+     * @param name the thread's name.
+     */
+    public void start(final String name)
+    {
+        final Thread t = new Thread(this, name);
+        thread = t;
+        t.start();
+    }
+
+    /** The selector thread's body: runs until {@link #stop()}. */
+    @Override
+    public void run()
+    {
+        try
+        {
+            while (running)
+            {
+                try
+                {
+                    doWork();
+                }
+                catch (final IOException | RuntimeException ex)
+                {
+                    LOG.error("selector loop iteration failed; continuing", ex);
+                }
+            }
+        }
+        finally
+        {
+            shutdown();
+        }
+    }
+
+    private void doWork() throws IOException
+    {
+        nowMonoNs = System.nanoTime();
+        int work = drainCommands();
+        final long head = ring.head();
+        if (head != lastHead)
+        {
+            lastHead = head;
+            work++;
+            serveCaughtUp();
+            checkLapped();
+        }
+        work += selector.selectNow(onKey);
+        publishRetention();
+        if (!drainWaiters.isEmpty())
+        {
+            completeDrains();
+        }
+        if (work > 0)
+        {
+            idleCount = 0;
+        }
+        else
+        {
+            idle();
+        }
+    }
+
+    private void idle() throws IOException
+    {
+        idleCount++;
+        if (idleCount <= SPIN_LIMIT)
+        {
+            Thread.onSpinWait();
+        }
+        else if (idleCount <= YIELD_LIMIT)
+        {
+            Thread.yield();
+        }
+        else
+        {
+            parked = true;
+            try
+            {
+                // volatile store of parked, then volatile loads: see the class Javadoc
+                if (ring.head() == lastHead && commands.isEmpty() && running)
+                {
+                    selector.select(onKey, SELECT_TIMEOUT_MS);
+                }
+            }
+            finally
+            {
+                parked = false;
+            }
+            idleCount = 0;
+        }
+    }
+
+    private int drainCommands()
+    {
+        int n = 0;
+        Command command;
+        while ((command = commands.poll()) != null)
+        {
+            n++;
+            try
+            {
+                command.execute(this);
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.error("command failed", ex);
+            }
+        }
+        return n;
+    }
+
+    private void serveCaughtUp()
+    {
+        for (int i = caughtUp.size() - 1; i >= 0; i--)
+        {
+            if (i >= caughtUp.size())
+            {
+                continue;
+            }
+            final Client client = caughtUp.get(i);
+            place(client, serve(client));
+        }
+    }
+
+    private void checkLapped()
+    {
+        final long tail = ring.tail();
+        for (int i = lagging.size() - 1; i >= 0; i--)
+        {
+            if (i >= lagging.size())
+            {
+                continue;
+            }
+            final Client client = lagging.get(i);
+            if (client.next < tail)
+            {
+                lapped(client);
+            }
+        }
+    }
+
+    /**
+     * Publish the oldest sequence any client still needs. While an add is between its read of the
+     * head and its execution here, retention does not move (the add may need older data).
+     */
+    private void publishRetention()
+    {
+        long retain = lastHead + 1;
+        for (int i = 0, n = lagging.size(); i < n; i++)
+        {
+            retain = Math.min(retain, lagging.get(i).next);
+        }
+        if (pendingAdds.get() == 0)
+        {
+            ring.retain(retain);
+        }
+    }
+
+    private void completeDrains()
+    {
+        for (int i = drainWaiters.size() - 1; i >= 0; i--)
+        {
+            final DrainWaiter waiter = drainWaiters.get(i);
+            if (isDrained(waiter.targetSeq))
+            {
+                drainWaiters.remove(i);
+                waiter.done.complete(Boolean.TRUE);
+            }
+        }
+    }
+
+    private boolean isDrained(final long targetSeq)
+    {
+        if (lastHead < targetSeq)
+        {
+            return false;
+        }
+        for (int i = 0, n = lagging.size(); i < n; i++)
+        {
+            if (lagging.get(i).next <= targetSeq)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void onKey(final SelectionKey key)
+    {
+        final Object attachment = key.attachment();
+        if (attachment instanceof Client)
+        {
+            final Client client = (Client)attachment;
+            if (!key.isValid() || client.removing)
+            {
+                return;
+            }
+            final int ready = key.readyOps();
+            if ((ready & SelectionKey.OP_READ) != 0 && !readInput(client))
+            {
+                return;
+            }
+            if ((ready & SelectionKey.OP_WRITE) != 0 && key.isValid())
+            {
+                place(client, serve(client));
+            }
+        }
+        else if (attachment instanceof AcceptHandler && key.isValid() && key.isAcceptable())
+        {
+            ((AcceptHandler)attachment).onAcceptable((ServerSocketChannel)key.channel(), this);
+        }
+    }
+
+    /**
+     * Selector thread: add a client (also used by acceptors).
+     *
+     * @param channel        a connected channel.
+     * @param ownsChannel    true when the sink closes the channel on removal (tcpserversink).
+     * @param syncMethod     its sync method.
+     * @param burstMinFormat unit of the burst minimum.
+     * @param burstMinValue  burst minimum.
+     * @param burstMaxFormat unit of the burst maximum.
+     * @param burstMaxValue  burst maximum, -1 for none.
+     * @param addSeq         the ring head when the add was requested.
+     */
+    public void addOnLoop(
+        final SocketChannel channel,
+        final boolean ownsChannel,
+        final SyncMethod syncMethod,
+        final UnitFormat burstMinFormat,
+        final long burstMinValue,
+        final UnitFormat burstMaxFormat,
+        final long burstMaxValue,
+        final long addSeq)
+    {
+        if (clients.containsKey(channel))
+        {
+            removedByStatus[ClientStatus.DUPLICATE.ordinal()]++;
+            fireRemoved(channel, ClientStatus.DUPLICATE);
+            return;
+        }
+        final long now = System.nanoTime();
+        final Client client = new Client(channel, ownsChannel, syncMethod, burstMinFormat, burstMinValue,
+            burstMaxFormat, burstMaxValue, addSeq, wallClock.wallNs(now), now);
+        clients.put(channel, client);
+        clientsAdded++;
+        IOException failure = null;
+        try
+        {
+            channel.configureBlocking(false);
+            applyQos(channel);
+            final SelectionKey stale = channel.keyFor(selector);
+            if (stale != null && !stale.isValid())
+            {
+                selector.selectNow(); // flush the cancelled key of an earlier add of this channel
+            }
+            client.key = channel.register(selector, SelectionKey.OP_READ, client);
+        }
+        catch (final IOException ex)
+        {
+            failure = ex;
+        }
+        fireAdded(channel);
+        if (failure != null)
+        {
+            fail(client, failure);
+            return;
+        }
+        if (client.removing)
+        {
+            return;
+        }
+        if (client.next <= ring.head() && ring.isLapped(client.next))
+        {
+            lapped(client);
+            return;
+        }
+        place(client, serve(client));
+    }
+
+    /** @return the ring head when the caller last looked: for acceptors adding on the loop. */
+    public long currentHead()
+    {
+        return ring.head();
+    }
+
+    /** Selector thread: @return the number of clients. */
+    public int clientCount()
+    {
+        return clients.size();
+    }
+
+    private void applyQos(final SocketChannel channel) throws IOException
+    {
+        final int dscp = config.qosDscp();
+        if (dscp < 0)
+        {
+            return;
+        }
+        try
+        {
+            // the DSCP is the upper six bits of the TOS byte; on an IPv6 socket the JDK sets IPV6_TCLASS
+            channel.setOption(StandardSocketOptions.IP_TOS, dscp << 2);
+        }
+        catch (final UnsupportedOperationException ex)
+        {
+            LOG.debug("qos-dscp not supported on {}", channel, ex);
+        }
+    }
+
+    private void removeOnLoop(final SocketChannel channel, final boolean flush, final long flushSeq)
+    {
+        final Client client = clients.get(channel);
+        if (client == null || client.removing)
+        {
+            LOG.debug("remove of a channel that is not a client: {}", channel);
+            return;
+        }
+        if (!flush || client.status == ClientStatus.FLUSHING)
+        {
+            removeClient(client, ClientStatus.REMOVED);
+            return;
+        }
+        client.status = ClientStatus.FLUSHING;
+        client.flushSeq = Math.max(flushSeq, client.next - 1);
+        if (client.offset == 0 && client.next > flushSeq)
+        {
+            removeClient(client, ClientStatus.FLUSHING);
+        }
+    }
+
+    private void clearOnLoop(final ClientStatus status)
+    {
+        final Client[] all = clients.values().toArray(new Client[0]);
+        for (int i = all.length - 1; i >= 0; i--) // newest added first, as multihandlesink's clear
+        {
+            removeClient(all[i], status);
+        }
+    }
+
+    private ClientStats clientStatsOnLoop(final SocketChannel channel)
+    {
+        final Client client = clients.get(channel);
+        return client == null ? null : snapshot(client);
+    }
+
+    private ClientStats snapshot(final Client client)
+    {
+        final long head = ring.head();
+        final long lagBuffers = Math.max(0, head - client.next + 1);
+        long lagBytes = 0;
+        if (lagBuffers > 0)
+        {
+            final long end = ring.bytesBefore(head) + ring.length(head);
+            final long start = ring.bytesBefore(client.next) + client.offset;
+            lagBytes = ring.validate(client.next) ? Math.max(0, end - start) : 0;
+        }
+        final long now = System.nanoTime();
+        final long durationNs = client.removing ?
+            client.disconnectMonoNs - client.connectMonoNs : now - client.connectMonoNs;
+        return new ClientStats(
+            client.bytesSent,
+            client.bytesReceived,
+            client.connectTimeNs,
+            client.disconnectTimeNs,
+            durationNs,
+            client.lastActivityTimeNs,
+            client.buffersDropped,
+            client.firstBufferPtsNs,
+            client.lastBufferPtsNs,
+            lagBuffers,
+            lagBytes,
+            client.status);
+    }
+
+    private SinkStats sinkStatsOnLoop()
+    {
+        long buffersQueued = 0;
+        long bytesQueued = 0;
+        long timeQueuedNs = 0;
+        long bytesToServe = 0;
+        for (int attempt = 0; attempt < 8; attempt++)
+        {
+            final long head = ring.head();
+            final long tail = ring.tail();
+            if (head < 0)
+            {
+                break;
+            }
+            if (tail > head)
+            {
+                continue;
+            }
+            final long end = ring.bytesBefore(head) + ring.length(head);
+            final long start = ring.bytesBefore(tail);
+            final long newestPts = ring.ptsNs(head);
+            final long oldestPts = ring.ptsNs(tail);
+            if (ring.validate(tail))
+            {
+                buffersQueued = head - tail + 1;
+                bytesQueued = end - start;
+                bytesToServe = end;
+                timeQueuedNs = newestPts >= 0 && oldestPts >= 0 ? Math.max(0, newestPts - oldestPts) : 0;
+                break;
+            }
+        }
+        final Map<ClientStatus, Long> removed = new EnumMap<>(ClientStatus.class);
+        for (final ClientStatus status : ClientStatus.values())
+        {
+            removed.put(status, removedByStatus[status.ordinal()]);
+        }
+        return new SinkStats(clients.size(), bytesServed, bytesToServe, buffersQueued, bytesQueued, timeQueuedNs,
+            clientsAdded, Collections.unmodifiableMap(removed), clientsLapped);
+    }
+
+    private List<SocketChannel> clientFilterOnLoop(final ClientFilter filter)
+    {
+        final List<SocketChannel> refs = new ArrayList<>();
+        for (final Client client : clients.values().toArray(new Client[0]))
+        {
+            if (client.removing)
+            {
+                continue;
+            }
+            final FilterResult result = filter.filter(client.channel, snapshot(client));
+            if (result == FilterResult.REMOVE)
+            {
+                removeClient(client, ClientStatus.REMOVED);
+            }
+            else if (result == FilterResult.REF)
+            {
+                refs.add(client.channel);
+            }
+        }
+        return refs;
+    }
+
+    /**
+     * Writes to {@code client} until it is caught up, its socket is full, or it is gone.
+     *
+     * @return CAUGHT_UP, BLOCKED or GONE.
+     */
+    private int serve(final Client client)
+    {
+        while (true)
+        {
+            final long head = Math.min(ring.head(), client.flushSeq);
+            final long first = client.next;
+            if (first > head)
+            {
+                return CAUGHT_UP;
+            }
+            int elements = 0;
+            int count = 0;
+            long total = 0;
+            ByteBuffer previous = null;
+            int previousEnd = -1;
+            for (long seq = first; seq <= head && count < MAX_BATCH_BUFFERS; seq++)
+            {
+                final ByteBuffer buffer = ring.buffer(seq);
+                final int offset = ring.offset(seq);
+                final int length = ring.length(seq);
+                final int start = offset + (count == 0 ? client.offset : 0);
+                final int end = offset + length;
+                if (buffer == previous && start == previousEnd)
+                {
+                    gatherLimits[elements - 1] = end;
+                }
+                else
+                {
+                    if (buffer == null || elements == MAX_GATHER || inGather(buffer, elements))
+                    {
+                        break;
+                    }
+                    gather[elements] = buffer;
+                    gatherPositions[elements] = start;
+                    gatherLimits[elements] = end;
+                    elements++;
+                }
+                previous = buffer;
+                previousEnd = end;
+                batchLengths[count] = length;
+                batchPts[count] = ring.ptsNs(seq);
+                count++;
+                total += end - start;
+            }
+            if (!ring.validate(first))
+            {
+                clearGather(elements);
+                lapped(client);
+                return GONE;
+            }
+            for (int i = 0; i < elements; i++)
+            {
+                gather[i].limit(gatherLimits[i]).position(gatherPositions[i]);
+            }
+            final long written;
+            try
+            {
+                written = elements == 0 ? 0 : client.channel.write(gather, 0, elements);
+            }
+            catch (final IOException ex)
+            {
+                clearGather(elements);
+                fail(client, ex);
+                return GONE;
+            }
+            clearGather(elements);
+            if (written > 0)
+            {
+                client.bytesSent += written;
+                bytesServed += written;
+                client.lastActivityMonoNs = nowMonoNs;
+                client.lastActivityTimeNs = wallClock.wallNs(nowMonoNs);
+            }
+            advance(client, count, written);
+            if (client.status == ClientStatus.FLUSHING && client.offset == 0 && client.next > client.flushSeq)
+            {
+                removeClient(client, ClientStatus.FLUSHING);
+                return GONE;
+            }
+            if (written < total)
+            {
+                return BLOCKED;
+            }
+        }
+    }
+
+    private boolean inGather(final ByteBuffer buffer, final int elements)
+    {
+        for (int i = 0; i < elements; i++)
+        {
+            if (gather[i] == buffer)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void clearGather(final int elements)
+    {
+        for (int i = 0; i < elements; i++)
+        {
+            gather[i] = null;
+        }
+    }
+
+    private void advance(final Client client, final int count, final long written)
+    {
+        long remaining = written;
+        for (int k = 0; k < count; k++)
+        {
+            final int left = batchLengths[k] - client.offset;
+            if (remaining >= left)
+            {
+                remaining -= left;
+                client.took(batchPts[k]);
+                client.next++;
+                client.offset = 0;
+            }
+            else
+            {
+                if (remaining > 0)
+                {
+                    client.took(batchPts[k]);
+                }
+                client.offset += (int)remaining;
+                return;
+            }
+        }
+    }
+
+    private void place(final Client client, final int result)
+    {
+        if (result == GONE || client.removing)
+        {
+            return;
+        }
+        final int readOps = client.inputShutdown ? 0 : SelectionKey.OP_READ;
+        if (result == CAUGHT_UP)
+        {
+            if (client.list != caughtUp)
+            {
+                caughtUp.add(client);
+                client.key.interestOps(readOps);
+            }
+        }
+        else if (client.list != lagging)
+        {
+            lagging.add(client);
+            client.key.interestOps(readOps | SelectionKey.OP_WRITE);
+        }
+    }
+
+    private boolean readInput(final Client client)
+    {
+        int budget = READ_BUDGET_BYTES;
+        try
+        {
+            while (budget > 0)
+            {
+                readScratch.clear();
+                final int n = client.channel.read(readScratch);
+                if (n > 0)
+                {
+                    client.bytesReceived += n;
+                    budget -= n;
+                }
+                else if (n == 0)
+                {
+                    break;
+                }
+                else
+                {
+                    // half-close (A.2.6): stop reading, keep serving
+                    client.inputShutdown = true;
+                    client.key.interestOps(client.key.interestOps() & ~SelectionKey.OP_READ);
+                    break;
+                }
+            }
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            fail(client, ex);
+            return false;
+        }
+    }
+
+    private void lapped(final Client client)
+    {
+        clientsLapped++;
+        removeClient(client, ClientStatus.SLOW);
+    }
+
+    private void fail(final Client client, final IOException ex)
+    {
+        final ClientStatus status = isPeerGone(ex) ? ClientStatus.CLOSED : ClientStatus.ERROR;
+        LOG.debug("client {} removed {}: {}", client.channel, status, ex.toString());
+        removeClient(client, status);
+    }
+
+    /**
+     * Semantics A.2.6: a reset, a broken pipe, or a channel closed behind the sink's back is the
+     * peer gone (CLOSED); anything else is ERROR.
+     */
+    static boolean isPeerGone(final IOException ex)
+    {
+        if (ex instanceof ClosedChannelException)
+        {
+            return true;
+        }
+        final String message = ex.getMessage();
+        return message != null &&
+            (message.contains("Connection reset") || message.contains("Broken pipe") ||
+            message.contains("connection was aborted") || message.contains("Connection aborted"));
+    }
+
+    /** Selector thread: the removal procedure of semantics §2.10, with the callbacks in order. */
+    private void removeClient(final Client client, final ClientStatus status)
+    {
+        if (client.removing)
+        {
+            return;
+        }
+        client.removing = true;
+        client.status = status;
+        if (client.key != null)
+        {
+            client.key.cancel();
+        }
+        if (client.list != null)
+        {
+            client.list.remove(client);
+        }
+        client.disconnectMonoNs = System.nanoTime();
+        client.disconnectTimeNs = wallClock.wallNs(client.disconnectMonoNs);
+        removedByStatus[status.ordinal()]++;
+        fireRemoved(client.channel, status);
+        clients.remove(client.channel);
+        if (client.ownsChannel)
+        {
+            try
+            {
+                client.channel.close();
+            }
+            catch (final IOException ex)
+            {
+                LOG.debug("closing {} failed", client.channel, ex);
+            }
+        }
+        fireSocketRemoved(client.channel);
+    }
+
+    private void fireAdded(final SocketChannel channel)
+    {
+        for (final SinkListener listener : listeners)
+        {
+            try
+            {
+                listener.clientAdded(channel);
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("clientAdded listener threw", ex);
+            }
+        }
+    }
+
+    private void fireRemoved(final SocketChannel channel, final ClientStatus status)
+    {
+        for (final SinkListener listener : listeners)
+        {
+            try
+            {
+                listener.clientRemoved(channel, status);
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("clientRemoved listener threw", ex);
+            }
+        }
+    }
+
+    private void fireSocketRemoved(final SocketChannel channel)
+    {
+        for (final SinkListener listener : listeners)
+        {
+            try
+            {
+                listener.clientSocketRemoved(channel);
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("clientSocketRemoved listener threw", ex);
+            }
+        }
+    }
+
+    private void shutdown()
+    {
+        running = false;
+        try
+        {
+            while (submitting.get() != 0)
+            {
+                Thread.onSpinWait(); // a submit that saw running == true is finishing its offer
+            }
+            drainCommands(); // requests queued before the stop still run, in order
+            clearOnLoop(ClientStatus.REMOVED);
+            Command command;
+            while ((command = commands.poll()) != null)
+            {
+                command.abandon();
+            }
+            for (final DrainWaiter waiter : drainWaiters)
+            {
+                waiter.done.complete(Boolean.TRUE);
+            }
+            drainWaiters.clear();
+            ring.retain(Long.MAX_VALUE);
+            try
+            {
+                selector.close();
+            }
+            catch (final IOException ex)
+            {
+                LOG.debug("closing the selector failed", ex);
+            }
+        }
+        finally
+        {
+            stopped.complete(null);
+        }
+    }
+
+    private static final class DrainWaiter
+    {
+        final long targetSeq;
+        final CompletableFuture<Boolean> done;
+
+        DrainWaiter(final long targetSeq, final CompletableFuture<Boolean> done)
+        {
+            this.targetSeq = targetSeq;
+            this.done = done;
+        }
+    }
+}
