@@ -33,10 +33,12 @@ import java.util.concurrent.TimeUnit;
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
-        "Reads a live stream on standard input and serves it to every TCP client that connects,",
-        "each at its own pace (the Java counterpart of GStreamer's tcpserversink).",
+        "Reads a live stream on standard input and serves it to every TCP client that connects, "
+            + "each at its own pace (the Java counterpart of GStreamer's tcpserversink).",
         "",
-        "Example: ffmpeg -re -i in.mp4 -c copy -f mpegts - | sink-cli    then: ffplay tcp://127.0.0.1:4953"},
+        "  ffmpeg -re -i in.mp4 -c copy -f mpegts - | sink-cli",
+        "  ffplay tcp://127.0.0.1:4953",
+        ""},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
         "0:end of input, clients drained",

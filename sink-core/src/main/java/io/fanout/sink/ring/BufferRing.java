@@ -169,14 +169,14 @@ public final class BufferRing
         }
         if (newTail != producerTail)
         {
+            TAIL.setRelease(this, newTail);
+            // (2) the new tail is visible no later than any slot store below, the clearing included
+            VarHandle.storeStoreFence();
             for (long s = producerTail; s < newTail; s++)
             {
                 buffers[(int)s & mask] = null; // the garbage collector may take a buffer nobody else holds
             }
             producerTail = newTail;
-            TAIL.setRelease(this, newTail);
-            // (2) the new tail is visible no later than the slot fields written below
-            VarHandle.storeStoreFence();
         }
 
         final int i = (int)seq & mask;

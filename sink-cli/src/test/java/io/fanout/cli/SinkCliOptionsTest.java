@@ -1,0 +1,92 @@
+package io.fanout.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Option parsing and validation, in process (no socket is bound by these cases). */
+class SinkCliOptionsTest
+{
+    private static String[] run(final String... args)
+    {
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final int status = SinkCli.run(args, Channels.newChannel(new java.io.ByteArrayInputStream(new byte[0])),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new String[] {Integer.toString(status), err.toString(StandardCharsets.UTF_8)};
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "500ms, 500000000",
+        "2s, 2000000000",
+        "1m, 60000000000",
+        "10, 10000000000",
+        "250us, 250000",
+        "1.5s, 1500000000"})
+    void durationsTakeUnits(final String text, final long ns)
+    {
+        assertEquals(ns, DurationConverter.parseNs(text));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "s", "5 parsecs", "-1s", "1.2.3s"})
+    void badDurationsAreRefused(final String text)
+    {
+        assertThrows(CommandLine.TypeConversionException.class, () -> DurationConverter.parseNs(text));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"4096, 4096", "64KiB, 65536", "8MiB, 8388608", "1k, 1024", "2GiB, 2147483648"})
+    void sizesTakeUnits(final String text, final long bytes)
+    {
+        assertEquals(bytes, SizeConverter.parseBytes(text));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "KiB", "12 furlongs", "-5"})
+    void badSizesAreRefused(final String text)
+    {
+        assertThrows(CommandLine.TypeConversionException.class, () -> SizeConverter.parseBytes(text));
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "--port,70000,--port 70000 is out of range",
+        "--blocksize,0,--blocksize 0 is out of range",
+        "--blocksize,128MiB,--blocksize 134217728 is out of range",
+        "--format,flv,--format",
+        "--drain-timeout,soon,soon"})
+    void outOfRangeOptionsExitTwoNamingTheOption(final String option, final String value, final String message)
+    {
+        final String[] result = run(option, value);
+        assertEquals("2", result[0], result[1]);
+        assertTrue(result[1].contains(message), result[1]);
+        assertEquals(1, result[1].strip().lines().count(), "one line: " + result[1]);
+    }
+
+    @Test
+    void helpDocumentsEveryOptionWithItsDefault()
+    {
+        final CommandLine commandLine = new CommandLine(new SinkCli(null, System.err));
+        final String help = commandLine.getUsageMessage(CommandLine.Help.Ansi.OFF).replaceAll("\\s+", " ");
+        for (final String option : new String[] {"--host", "--port", "--format", "--blocksize", "--drain-timeout",
+            "--events", "--help", "--version"})
+        {
+            assertTrue(help.contains(option), option + " missing from --help:\n" + help);
+        }
+        assertTrue(help.contains("default: 127.0.0.1"), help);
+        assertTrue(help.contains("default: 4953"), help);
+        assertTrue(help.contains("default: 10s"), help);
+    }
+}
