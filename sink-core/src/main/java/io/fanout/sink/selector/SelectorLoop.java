@@ -24,12 +24,9 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -65,8 +62,6 @@ public final class SelectorLoop implements Runnable
     public static final long CALL_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
 
     private static final Logger LOG = LoggerFactory.getLogger(SelectorLoop.class);
-    private static final int MAX_GATHER = 64;
-    private static final int MAX_BATCH_BUFFERS = 1024;
     private static final int READ_BUDGET_BYTES = 256 * 1024;
     private static final long SELECT_TIMEOUT_MS = 100;
     private static final int SPIN_LIMIT = 100;
@@ -82,16 +77,12 @@ public final class SelectorLoop implements Runnable
     private final MpscUnboundedArrayQueue<Command> commands = new MpscUnboundedArrayQueue<>(256);
     private final AtomicInteger pendingAdds = new AtomicInteger();
     private final AtomicInteger submitting = new AtomicInteger();
-    private final CopyOnWriteArrayList<SinkListener> listeners = new CopyOnWriteArrayList<>();
+    private final Listeners listeners = new Listeners();
     private final LinkedHashMap<SocketChannel, Client> clients = new LinkedHashMap<>();
     private final ClientList caughtUp = new ClientList();
     private final ClientList lagging = new ClientList();
     private final List<DrainWaiter> drainWaiters = new ArrayList<>();
-    private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
-    private final int[] gatherPositions = new int[MAX_GATHER];
-    private final int[] gatherLimits = new int[MAX_GATHER];
-    private final int[] batchLengths = new int[MAX_BATCH_BUFFERS];
-    private final long[] batchPts = new long[MAX_BATCH_BUFFERS];
+    private final GatherWriter writer;
     private final ByteBuffer readScratch = ByteBuffer.allocateDirect(64 * 1024);
     private final Consumer<SelectionKey> onKey = this::onKey;
     private final WallClock wallClock = new WallClock();
@@ -120,6 +111,7 @@ public final class SelectorLoop implements Runnable
         this.ring = ring;
         this.config = config;
         this.selector = Selector.open();
+        this.writer = new GatherWriter(ring);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -703,7 +695,7 @@ public final class SelectorLoop implements Runnable
         if (clients.containsKey(channel))
         {
             removedByStatus[ClientStatus.DUPLICATE.ordinal()]++;
-            fireRemoved(channel, ClientStatus.DUPLICATE);
+            listeners.clientRemoved(channel, ClientStatus.DUPLICATE);
             return;
         }
         final long now = System.nanoTime();
@@ -727,7 +719,7 @@ public final class SelectorLoop implements Runnable
         {
             failure = ex;
         }
-        fireAdded(channel);
+        listeners.clientAdded(channel);
         if (failure != null)
         {
             fail(client, failure);
@@ -813,71 +805,12 @@ public final class SelectorLoop implements Runnable
 
     private ClientStats snapshot(final Client client)
     {
-        final long head = ring.head();
-        final long lagBuffers = Math.max(0, head - client.next + 1);
-        long lagBytes = 0;
-        if (lagBuffers > 0)
-        {
-            final long end = ring.bytesBefore(head) + ring.length(head);
-            final long start = ring.bytesBefore(client.next) + client.offset;
-            lagBytes = ring.validate(client.next) ? Math.max(0, end - start) : 0;
-        }
-        final long now = System.nanoTime();
-        final long durationNs = client.removing ?
-            client.disconnectMonoNs - client.connectMonoNs : now - client.connectMonoNs;
-        return new ClientStats(
-            client.bytesSent,
-            client.bytesReceived,
-            client.connectTimeNs,
-            client.disconnectTimeNs,
-            durationNs,
-            client.lastActivityTimeNs,
-            client.buffersDropped,
-            client.firstBufferPtsNs,
-            client.lastBufferPtsNs,
-            lagBuffers,
-            lagBytes,
-            client.status);
+        return Snapshots.client(ring, client);
     }
 
     private SinkStats sinkStatsOnLoop()
     {
-        long buffersQueued = 0;
-        long bytesQueued = 0;
-        long timeQueuedNs = 0;
-        long bytesToServe = 0;
-        for (int attempt = 0; attempt < 8; attempt++)
-        {
-            final long head = ring.head();
-            final long tail = ring.tail();
-            if (head < 0)
-            {
-                break;
-            }
-            if (tail > head)
-            {
-                continue;
-            }
-            final long end = ring.bytesBefore(head) + ring.length(head);
-            final long start = ring.bytesBefore(tail);
-            final long newestPts = ring.ptsNs(head);
-            final long oldestPts = ring.ptsNs(tail);
-            if (ring.validate(tail))
-            {
-                buffersQueued = head - tail + 1;
-                bytesQueued = end - start;
-                bytesToServe = end;
-                timeQueuedNs = newestPts >= 0 && oldestPts >= 0 ? Math.max(0, newestPts - oldestPts) : 0;
-                break;
-            }
-        }
-        final Map<ClientStatus, Long> removed = new EnumMap<>(ClientStatus.class);
-        for (final ClientStatus status : ClientStatus.values())
-        {
-            removed.put(status, removedByStatus[status.ordinal()]);
-        }
-        return new SinkStats(clients.size(), bytesServed, bytesToServe, buffersQueued, bytesQueued, timeQueuedNs,
-            clientsAdded, Collections.unmodifiableMap(removed), clientsLapped);
+        return Snapshots.sink(ring, clients.size(), bytesServed, clientsAdded, removedByStatus, clientsLapped);
     }
 
     private List<SocketChannel> clientFilterOnLoop(final ClientFilter filter)
@@ -911,68 +844,26 @@ public final class SelectorLoop implements Runnable
     {
         while (true)
         {
-            final long head = Math.min(ring.head(), client.flushSeq);
-            final long first = client.next;
-            if (first > head)
+            final long lastSeq = Math.min(ring.head(), client.flushSeq);
+            if (client.next > lastSeq)
             {
                 return CAUGHT_UP;
-            }
-            int elements = 0;
-            int count = 0;
-            long total = 0;
-            ByteBuffer previous = null;
-            int previousEnd = -1;
-            for (long seq = first; seq <= head && count < MAX_BATCH_BUFFERS; seq++)
-            {
-                final ByteBuffer buffer = ring.buffer(seq);
-                final int offset = ring.offset(seq);
-                final int length = ring.length(seq);
-                final int start = offset + (count == 0 ? client.offset : 0);
-                final int end = offset + length;
-                if (buffer == previous && start == previousEnd)
-                {
-                    gatherLimits[elements - 1] = end;
-                }
-                else
-                {
-                    if (buffer == null || elements == MAX_GATHER || inGather(buffer, elements))
-                    {
-                        break;
-                    }
-                    gather[elements] = buffer;
-                    gatherPositions[elements] = start;
-                    gatherLimits[elements] = end;
-                    elements++;
-                }
-                previous = buffer;
-                previousEnd = end;
-                batchLengths[count] = length;
-                batchPts[count] = ring.ptsNs(seq);
-                count++;
-                total += end - start;
-            }
-            if (!ring.validate(first))
-            {
-                clearGather(elements);
-                lapped(client);
-                return GONE;
-            }
-            for (int i = 0; i < elements; i++)
-            {
-                gather[i].limit(gatherLimits[i]).position(gatherPositions[i]);
             }
             final long written;
             try
             {
-                written = elements == 0 ? 0 : client.channel.write(gather, 0, elements);
+                written = writer.write(client, lastSeq);
             }
             catch (final IOException ex)
             {
-                clearGather(elements);
                 fail(client, ex);
                 return GONE;
             }
-            clearGather(elements);
+            if (written == GatherWriter.LAPPED)
+            {
+                lapped(client);
+                return GONE;
+            }
             if (written > 0)
             {
                 client.bytesSent += written;
@@ -980,60 +871,14 @@ public final class SelectorLoop implements Runnable
                 client.lastActivityMonoNs = nowMonoNs;
                 client.lastActivityTimeNs = wallClock.wallNs(nowMonoNs);
             }
-            advance(client, count, written);
             if (client.status == ClientStatus.FLUSHING && client.offset == 0 && client.next > client.flushSeq)
             {
                 removeClient(client, ClientStatus.FLUSHING);
                 return GONE;
             }
-            if (written < total)
+            if (written < writer.batchBytes())
             {
                 return BLOCKED;
-            }
-        }
-    }
-
-    private boolean inGather(final ByteBuffer buffer, final int elements)
-    {
-        for (int i = 0; i < elements; i++)
-        {
-            if (gather[i] == buffer)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void clearGather(final int elements)
-    {
-        for (int i = 0; i < elements; i++)
-        {
-            gather[i] = null;
-        }
-    }
-
-    private void advance(final Client client, final int count, final long written)
-    {
-        long remaining = written;
-        for (int k = 0; k < count; k++)
-        {
-            final int left = batchLengths[k] - client.offset;
-            if (remaining >= left)
-            {
-                remaining -= left;
-                client.took(batchPts[k]);
-                client.next++;
-                client.offset = 0;
-            }
-            else
-            {
-                if (remaining > 0)
-                {
-                    client.took(batchPts[k]);
-                }
-                client.offset += (int)remaining;
-                return;
             }
         }
     }
@@ -1144,7 +989,7 @@ public final class SelectorLoop implements Runnable
         client.disconnectMonoNs = System.nanoTime();
         client.disconnectTimeNs = wallClock.wallNs(client.disconnectMonoNs);
         removedByStatus[status.ordinal()]++;
-        fireRemoved(client.channel, status);
+        listeners.clientRemoved(client.channel, status);
         clients.remove(client.channel);
         if (client.ownsChannel)
         {
@@ -1157,52 +1002,7 @@ public final class SelectorLoop implements Runnable
                 LOG.debug("closing {} failed", client.channel, ex);
             }
         }
-        fireSocketRemoved(client.channel);
-    }
-
-    private void fireAdded(final SocketChannel channel)
-    {
-        for (final SinkListener listener : listeners)
-        {
-            try
-            {
-                listener.clientAdded(channel);
-            }
-            catch (final RuntimeException ex)
-            {
-                LOG.warn("clientAdded listener threw", ex);
-            }
-        }
-    }
-
-    private void fireRemoved(final SocketChannel channel, final ClientStatus status)
-    {
-        for (final SinkListener listener : listeners)
-        {
-            try
-            {
-                listener.clientRemoved(channel, status);
-            }
-            catch (final RuntimeException ex)
-            {
-                LOG.warn("clientRemoved listener threw", ex);
-            }
-        }
-    }
-
-    private void fireSocketRemoved(final SocketChannel channel)
-    {
-        for (final SinkListener listener : listeners)
-        {
-            try
-            {
-                listener.clientSocketRemoved(channel);
-            }
-            catch (final RuntimeException ex)
-            {
-                LOG.warn("clientSocketRemoved listener threw", ex);
-            }
-        }
+        listeners.clientSocketRemoved(client.channel);
     }
 
     private void shutdown()

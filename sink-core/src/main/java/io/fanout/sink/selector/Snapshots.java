@@ -1,0 +1,110 @@
+package io.fanout.sink.selector;
+
+import io.fanout.sink.ClientStats;
+import io.fanout.sink.ClientStatus;
+import io.fanout.sink.SinkStats;
+import io.fanout.sink.ring.BufferRing;
+
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Builds the statistics records from the selector thread's state and the ring. Selector thread
+ * only (or after the loop stopped); lag and queue figures re-validate what they read of the ring.
+ */
+final class Snapshots
+{
+    private Snapshots()
+    {
+    }
+
+    /**
+     * @param ring   the ring.
+     * @param client the client.
+     * @return a snapshot of the client's statistics.
+     */
+    static ClientStats client(final BufferRing ring, final Client client)
+    {
+        final long head = ring.head();
+        final long lagBuffers = Math.max(0, head - client.next + 1);
+        long lagBytes = 0;
+        if (lagBuffers > 0)
+        {
+            final long end = ring.bytesBefore(head) + ring.length(head);
+            final long start = ring.bytesBefore(client.next) + client.offset;
+            lagBytes = ring.validate(client.next) ? Math.max(0, end - start) : 0;
+        }
+        final long now = System.nanoTime();
+        final long durationNs = client.removing ?
+            client.disconnectMonoNs - client.connectMonoNs : now - client.connectMonoNs;
+        return new ClientStats(
+            client.bytesSent,
+            client.bytesReceived,
+            client.connectTimeNs,
+            client.disconnectTimeNs,
+            durationNs,
+            client.lastActivityTimeNs,
+            client.buffersDropped,
+            client.firstBufferPtsNs,
+            client.lastBufferPtsNs,
+            lagBuffers,
+            lagBytes,
+            client.status);
+    }
+
+    /**
+     * @param ring            the ring.
+     * @param numHandles      clients connected.
+     * @param bytesServed     bytes written to every client.
+     * @param clientsAdded    clients ever added.
+     * @param removedByStatus removals per status ordinal.
+     * @param clientsLapped   clients removed because the capacity released what they needed.
+     * @return a snapshot of the sink's statistics.
+     */
+    static SinkStats sink(
+        final BufferRing ring,
+        final int numHandles,
+        final long bytesServed,
+        final long clientsAdded,
+        final long[] removedByStatus,
+        final long clientsLapped)
+    {
+        long buffersQueued = 0;
+        long bytesQueued = 0;
+        long timeQueuedNs = 0;
+        long bytesToServe = 0;
+        for (int attempt = 0; attempt < 8; attempt++)
+        {
+            final long head = ring.head();
+            final long tail = ring.tail();
+            if (head < 0)
+            {
+                break;
+            }
+            if (tail > head)
+            {
+                continue;
+            }
+            final long end = ring.bytesBefore(head) + ring.length(head);
+            final long start = ring.bytesBefore(tail);
+            final long newestPts = ring.ptsNs(head);
+            final long oldestPts = ring.ptsNs(tail);
+            if (ring.validate(tail))
+            {
+                buffersQueued = head - tail + 1;
+                bytesQueued = end - start;
+                bytesToServe = end;
+                timeQueuedNs = newestPts >= 0 && oldestPts >= 0 ? Math.max(0, newestPts - oldestPts) : 0;
+                break;
+            }
+        }
+        final Map<ClientStatus, Long> removed = new EnumMap<>(ClientStatus.class);
+        for (final ClientStatus status : ClientStatus.values())
+        {
+            removed.put(status, removedByStatus[status.ordinal()]);
+        }
+        return new SinkStats(numHandles, bytesServed, bytesToServe, buffersQueued, bytesQueued, timeQueuedNs,
+            clientsAdded, Collections.unmodifiableMap(removed), clientsLapped);
+    }
+}
