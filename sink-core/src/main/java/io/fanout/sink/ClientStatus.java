@@ -15,6 +15,9 @@ public enum ClientStatus
     ERROR,
     /** An {@code add} of a channel that is already a client: the new add is refused, the client untouched. */
     DUPLICATE,
-    /** Draining after {@code removeFlush}; never reported by clientRemoved. */
+    /**
+     * Set by {@code removeFlush} while the client drains what was pending; reported by clientRemoved
+     * when the drain completes (semantics A.2.7; the reference reports REMOVED there).
+     */
     FLUSHING
 }

@@ -80,27 +80,32 @@ public final class TcpServerSink implements AutoCloseable
     }
 
     /**
-     * Starts the sink and binds. On failure nothing is left running.
+     * Binds and starts the sink. On failure nothing is left running and the sink is closed.
      *
-     * @throws IOException when the address cannot be bound (port in use, address not local, ...).
+     * @throws IOException           when the address cannot be bound (port in use, address not local, ...).
+     * @throws IllegalStateException when already started, or after {@link #close()}.
      */
-    public void start() throws IOException
+    public synchronized void start() throws IOException
     {
+        if (server != null)
+        {
+            throw new IllegalStateException("already started");
+        }
         final ServerSocketChannel channel = ServerSocketChannel.open();
         try
         {
             channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             channel.bind(bind, BACKLOG);
+            sink.start();
+            sink.loop().registerAcceptor(channel, new Acceptor());
         }
-        catch (final IOException ex)
+        catch (final IOException | RuntimeException ex)
         {
             channel.close();
             sink.close();
             throw ex;
         }
-        sink.start();
         server = channel;
-        sink.loop().registerAcceptor(channel, new Acceptor());
     }
 
     /** @return the bound port, or -1 before {@link #start()}. */

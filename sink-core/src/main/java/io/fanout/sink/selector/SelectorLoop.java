@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -703,7 +704,7 @@ public final class SelectorLoop implements Runnable
             burstMaxFormat, burstMaxValue, addSeq, wallClock.wallNs(now), now);
         clients.put(channel, client);
         clientsAdded++;
-        IOException failure = null;
+        Exception failure = null;
         try
         {
             channel.configureBlocking(false);
@@ -715,7 +716,7 @@ public final class SelectorLoop implements Runnable
             }
             client.key = channel.register(selector, SelectionKey.OP_READ, client);
         }
-        catch (final IOException ex)
+        catch (final IOException | RuntimeException ex)
         {
             failure = ex;
         }
@@ -775,9 +776,15 @@ public final class SelectorLoop implements Runnable
             LOG.debug("remove of a channel that is not a client: {}", channel);
             return;
         }
-        if (!flush || client.status == ClientStatus.FLUSHING)
+        if (!flush)
         {
-            removeClient(client, ClientStatus.REMOVED);
+            removeClient(client, ClientStatus.REMOVED); // also cuts a flush short (A.2.7)
+            return;
+        }
+        if (client.status == ClientStatus.FLUSHING)
+        {
+            // §2.4: remove-flush is accepted only from status OK; a repeated one changes nothing
+            LOG.debug("remove-flush of a client already flushing: {}", channel);
             return;
         }
         client.status = ClientStatus.FLUSHING;
@@ -854,9 +861,9 @@ public final class SelectorLoop implements Runnable
             {
                 written = writer.write(client, lastSeq);
             }
-            catch (final IOException ex)
+            catch (final IOException | RuntimeException ex)
             {
-                fail(client, ex);
+                fail(client, ex); // a RuntimeException (NotYetConnectedException, ...) fails this client only
                 return GONE;
             }
             if (written == GatherWriter.LAPPED)
@@ -890,18 +897,25 @@ public final class SelectorLoop implements Runnable
             return;
         }
         final int readOps = client.inputShutdown ? 0 : SelectionKey.OP_READ;
-        if (result == CAUGHT_UP)
+        try
         {
-            if (client.list != caughtUp)
+            if (result == CAUGHT_UP)
             {
-                caughtUp.add(client);
-                client.key.interestOps(readOps);
+                if (client.list != caughtUp)
+                {
+                    caughtUp.add(client);
+                    client.key.interestOps(readOps);
+                }
+            }
+            else if (client.list != lagging)
+            {
+                lagging.add(client);
+                client.key.interestOps(readOps | SelectionKey.OP_WRITE);
             }
         }
-        else if (client.list != lagging)
+        catch (final CancelledKeyException ex)
         {
-            lagging.add(client);
-            client.key.interestOps(readOps | SelectionKey.OP_WRITE);
+            removeClient(client, ClientStatus.CLOSED); // the channel was closed behind the sink's back
         }
     }
 
@@ -933,7 +947,7 @@ public final class SelectorLoop implements Runnable
             }
             return true;
         }
-        catch (final IOException ex)
+        catch (final IOException | RuntimeException ex)
         {
             fail(client, ex);
             return false;
@@ -946,9 +960,10 @@ public final class SelectorLoop implements Runnable
         removeClient(client, ClientStatus.SLOW);
     }
 
-    private void fail(final Client client, final IOException ex)
+    private void fail(final Client client, final Exception ex)
     {
-        final ClientStatus status = isPeerGone(ex) ? ClientStatus.CLOSED : ClientStatus.ERROR;
+        final ClientStatus status =
+            ex instanceof IOException && isPeerGone((IOException)ex) ? ClientStatus.CLOSED : ClientStatus.ERROR;
         LOG.debug("client {} removed {}: {}", client.channel, status, ex.toString());
         removeClient(client, status);
     }

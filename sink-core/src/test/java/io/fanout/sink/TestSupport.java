@@ -1,0 +1,493 @@
+package io.fanout.sink;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Shared helpers of the sink tests: waiting for a condition with a deadline, loopback socket
+ * pairs, reader threads, a recording listener and deterministic payloads. No test synchronises
+ * with a sleep: every wait is for a condition, bounded by a deadline.
+ */
+final class TestSupport
+{
+    /** The longest any single condition is waited for. */
+    static final Duration WAIT = Duration.ofSeconds(8);
+    /** The selector thread's name, as documented by MultiSocketSink. */
+    static final Pattern SELECTOR_THREAD = Pattern.compile("fanout-selector-\\d+");
+    /** Loopback, and nothing else. */
+    static final String HOST = "127.0.0.1";
+
+    private TestSupport()
+    {
+    }
+
+    /**
+     * Polls {@code condition} (with short parks) until it holds or {@code timeout} passed.
+     *
+     * @param condition the condition.
+     * @param timeout   the deadline.
+     * @param message   what was waited for, evaluated on failure.
+     */
+    static void await(final BooleanSupplier condition, final Duration timeout, final Supplier<String> message)
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                fail("timed out after " + timeout.toMillis() + " ms waiting for: " + message.get());
+            }
+            LockSupport.parkNanos(500_000);
+        }
+    }
+
+    static void await(final BooleanSupplier condition, final Supplier<String> message)
+    {
+        await(condition, WAIT, message);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // payloads
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * Deterministic payloads: sizes 1..maxSize, random contents, each starting with its index so
+     * that no two are alike.
+     */
+    static List<byte[]> payloads(final long seed, final int count, final int maxSize)
+    {
+        final Random random = new Random(seed);
+        final List<byte[]> list = new ArrayList<>(count);
+        for (int i = 0; i < count; i++)
+        {
+            final byte[] b = new byte[1 + random.nextInt(maxSize)];
+            random.nextBytes(b);
+            for (int k = 0; k < 4 && k < b.length; k++)
+            {
+                b[k] = (byte)(i >>> (8 * k));
+            }
+            list.add(b);
+        }
+        return list;
+    }
+
+    /** Payloads of one fixed size. */
+    static List<byte[]> fixedPayloads(final long seed, final int count, final int size)
+    {
+        final Random random = new Random(seed);
+        final List<byte[]> list = new ArrayList<>(count);
+        for (int i = 0; i < count; i++)
+        {
+            final byte[] b = new byte[size];
+            random.nextBytes(b);
+            list.add(b);
+        }
+        return list;
+    }
+
+    static byte[] concat(final List<byte[]> parts)
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (final byte[] b : parts)
+        {
+            out.writeBytes(b);
+        }
+        return out.toByteArray();
+    }
+
+    static byte[] concat(final byte[] a, final byte[] b)
+    {
+        final byte[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    /**
+     * A fresh direct buffer holding {@code payload} between position {@code pad} and its limit,
+     * with filler bytes before the position and after the limit (they must never be sent).
+     */
+    static ByteBuffer direct(final byte[] payload, final int pad)
+    {
+        final ByteBuffer b = ByteBuffer.allocateDirect(pad + payload.length + 3);
+        while (b.hasRemaining())
+        {
+            b.put((byte)0x7E);
+        }
+        b.position(pad);
+        b.put(payload);
+        b.limit(pad + payload.length).position(pad);
+        return b;
+    }
+
+    /** A fresh heap buffer holding {@code payload} from position {@code pad}, with filler around it. */
+    static ByteBuffer heap(final byte[] payload, final int pad)
+    {
+        final byte[] array = new byte[pad + payload.length + 3];
+        Arrays.fill(array, (byte)0x7E);
+        System.arraycopy(payload, 0, array, pad, payload.length);
+        return ByteBuffer.wrap(array, pad, payload.length);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // sockets
+    // ------------------------------------------------------------------------------------------
+
+    /** A connected loopback pair: {@code client} is the test's end, {@code server} the accepted end. */
+    record Pair(SocketChannel client, SocketChannel server)
+    {
+    }
+
+    /**
+     * Makes loopback pairs through one listening socket, and closes every pair and reader it made.
+     */
+    static final class Loopback implements AutoCloseable
+    {
+        private final ServerSocketChannel listener;
+        private final List<AutoCloseable> opened = new ArrayList<>();
+
+        Loopback() throws IOException
+        {
+            listener = ServerSocketChannel.open();
+            listener.bind(new InetSocketAddress(HOST, 0));
+        }
+
+        /** @return a connected pair with default socket buffers. */
+        Pair pair() throws IOException
+        {
+            return pair(-1, -1);
+        }
+
+        /**
+         * @param clientRcvBuf SO_RCVBUF of the client end, set before connecting; -1 for the default.
+         * @param serverSndBuf SO_SNDBUF of the accepted end; -1 for the default.
+         * @return a connected pair; both ends blocking.
+         */
+        Pair pair(final int clientRcvBuf, final int serverSndBuf) throws IOException
+        {
+            final SocketChannel client = SocketChannel.open();
+            opened.add(client);
+            if (clientRcvBuf > 0)
+            {
+                client.setOption(StandardSocketOptions.SO_RCVBUF, clientRcvBuf);
+            }
+            client.connect(listener.getLocalAddress());
+            final SocketChannel server = listener.accept();
+            opened.add(server);
+            if (serverSndBuf > 0)
+            {
+                server.setOption(StandardSocketOptions.SO_SNDBUF, serverSndBuf);
+            }
+            return new Pair(client, server);
+        }
+
+        /** @return a reader thread on the client end of {@code pair}. */
+        StreamReader reader(final Pair pair, final String name)
+        {
+            final StreamReader reader = new StreamReader(pair.client(), name);
+            opened.add(reader);
+            return reader;
+        }
+
+        /** Registers something to close with the rest. */
+        <T extends AutoCloseable> T track(final T closeable)
+        {
+            opened.add(closeable);
+            return closeable;
+        }
+
+        @Override
+        public void close()
+        {
+            for (int i = opened.size() - 1; i >= 0; i--)
+            {
+                try
+                {
+                    opened.get(i).close();
+                }
+                catch (final Exception ex)
+                {
+                    // best effort
+                }
+            }
+            opened.clear();
+            try
+            {
+                listener.close();
+            }
+            catch (final IOException ex)
+            {
+                // best effort
+            }
+        }
+    }
+
+    /** Reads a blocking channel on its own thread until end of stream, keeping every byte. */
+    static final class StreamReader implements AutoCloseable
+    {
+        private final SocketChannel channel;
+        private final Thread thread;
+        private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+        private final AtomicLong size = new AtomicLong();
+        private volatile boolean eof;
+        private volatile Throwable failure;
+
+        StreamReader(final SocketChannel channel, final String name)
+        {
+            this.channel = channel;
+            this.thread = new Thread(this::run, "reader-" + name);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void run()
+        {
+            final ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+            try
+            {
+                while (true)
+                {
+                    buffer.clear();
+                    final int n = channel.read(buffer);
+                    if (n < 0)
+                    {
+                        eof = true;
+                        return;
+                    }
+                    synchronized (received)
+                    {
+                        received.write(buffer.array(), 0, n);
+                    }
+                    size.addAndGet(n);
+                }
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                failure = ex;
+            }
+        }
+
+        long size()
+        {
+            return size.get();
+        }
+
+        byte[] bytes()
+        {
+            synchronized (received)
+            {
+                return received.toByteArray();
+            }
+        }
+
+        boolean eof()
+        {
+            return eof;
+        }
+
+        Throwable failure()
+        {
+            return failure;
+        }
+
+        /** Waits until at least {@code n} bytes arrived. */
+        void awaitSize(final long n)
+        {
+            await(() -> size.get() >= n || failure != null || eof, WAIT,
+                () -> thread.getName() + " to receive " + n + " bytes (has " + size.get() + ")");
+            if (size.get() < n)
+            {
+                fail(thread.getName() + " stopped at " + size.get() + " of " + n + " bytes: eof=" + eof + ", failure=" +
+                    failure);
+            }
+        }
+
+        /** Waits for end of stream. */
+        void awaitEof()
+        {
+            await(() -> eof || failure != null, WAIT, () -> thread.getName() + " to read end of stream");
+            if (!eof)
+            {
+                fail(thread.getName() + " failed instead of reading end of stream: " + failure);
+            }
+        }
+
+        @Override
+        public void close() throws Exception
+        {
+            channel.close();
+            thread.join(2000);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // listener
+    // ------------------------------------------------------------------------------------------
+
+    enum Kind
+    {
+        ADDED, REMOVED, SOCKET_REMOVED
+    }
+
+    /**
+     * One callback, as seen on the thread that ran it.
+     *
+     * @param kind        which callback.
+     * @param channel     its channel.
+     * @param status      the status of clientRemoved, null otherwise.
+     * @param thread      the name of the thread that ran it.
+     * @param stats       getStats(channel) called inside the callback.
+     * @param channelOpen whether the channel was open during the callback.
+     * @param remote      the channel's remote address during the callback, null if unavailable.
+     */
+    record Event(Kind kind, SocketChannel channel, ClientStatus status, String thread, ClientStats stats,
+                 boolean channelOpen, SocketAddress remote)
+    {
+    }
+
+    /** Records every callback, in order. */
+    static final class EventRecorder implements SinkListener
+    {
+        private final Function<SocketChannel, ClientStats> statsLookup;
+        private final List<Event> events = new ArrayList<>();
+
+        EventRecorder(final Function<SocketChannel, ClientStats> statsLookup)
+        {
+            this.statsLookup = statsLookup;
+        }
+
+        @Override
+        public void clientAdded(final SocketChannel channel)
+        {
+            record(Kind.ADDED, channel, null);
+        }
+
+        @Override
+        public void clientRemoved(final SocketChannel channel, final ClientStatus status)
+        {
+            record(Kind.REMOVED, channel, status);
+        }
+
+        @Override
+        public void clientSocketRemoved(final SocketChannel channel)
+        {
+            record(Kind.SOCKET_REMOVED, channel, null);
+        }
+
+        private void record(final Kind kind, final SocketChannel channel, final ClientStatus status)
+        {
+            SocketAddress remote = null;
+            try
+            {
+                remote = channel.getRemoteAddress();
+            }
+            catch (final IOException ex)
+            {
+                // closed
+            }
+            final Event event = new Event(kind, channel, status, Thread.currentThread().getName(),
+                statsLookup.apply(channel), channel.isOpen(), remote);
+            synchronized (events)
+            {
+                events.add(event);
+            }
+        }
+
+        /** @return every event so far, in order. */
+        List<Event> all()
+        {
+            synchronized (events)
+            {
+                return new ArrayList<>(events);
+            }
+        }
+
+        /** @return the events of one channel, in order. */
+        List<Event> of(final SocketChannel channel)
+        {
+            final List<Event> r = new ArrayList<>();
+            for (final Event e : all())
+            {
+                if (e.channel() == channel)
+                {
+                    r.add(e);
+                }
+            }
+            return r;
+        }
+
+        /** Waits for the first event matching {@code match}. */
+        Event await(final Predicate<Event> match, final String what)
+        {
+            final Event[] found = new Event[1];
+            TestSupport.await(() ->
+            {
+                for (final Event e : all())
+                {
+                    if (match.test(e))
+                    {
+                        found[0] = e;
+                        return true;
+                    }
+                }
+                return false;
+            }, WAIT, () -> what + "; events so far: " + all());
+            return found[0];
+        }
+
+        Event awaitAdded(final SocketChannel channel)
+        {
+            return await(e -> e.kind() == Kind.ADDED && e.channel() == channel, "clientAdded(" + channel + ")");
+        }
+
+        Event awaitRemoved(final SocketChannel channel)
+        {
+            return await(e -> e.kind() == Kind.REMOVED && e.channel() == channel, "clientRemoved(" + channel + ")");
+        }
+
+        Event awaitSocketRemoved(final SocketChannel channel)
+        {
+            return await(e -> e.kind() == Kind.SOCKET_REMOVED && e.channel() == channel,
+                "clientSocketRemoved(" + channel + ")");
+        }
+
+        /** Waits until {@code n} events of {@code kind} have been seen. */
+        List<Event> awaitCount(final Kind kind, final int n)
+        {
+            TestSupport.await(() -> count(kind) >= n, WAIT, () -> n + " " + kind + " events; so far: " + all());
+            final List<Event> r = new ArrayList<>();
+            for (final Event e : all())
+            {
+                if (e.kind() == kind)
+                {
+                    r.add(e);
+                }
+            }
+            return r;
+        }
+
+        long count(final Kind kind)
+        {
+            return all().stream().filter(e -> e.kind() == kind).count();
+        }
+    }
+}
