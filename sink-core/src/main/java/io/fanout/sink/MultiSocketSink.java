@@ -2,6 +2,7 @@ package io.fanout.sink;
 
 import io.fanout.sink.ring.BufferRing;
 import io.fanout.sink.ring.SlabPool;
+import io.fanout.sink.ring.Streamheader;
 import io.fanout.sink.selector.SelectorLoop;
 
 import java.io.IOException;
@@ -34,8 +35,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * either, the oldest are released and a client that still needed one is removed with status
  * {@link ClientStatus#SLOW} (counted in {@link SinkStats#clientsLapped()}).
  * <p>
- * This version implements the LATEST sync method and no lag limits; the other sync methods,
- * limits, recover policies and streamheaders follow (issue 3).
+ * <b>Semantics</b> are multihandlesink's (sync methods, bursts, soft and hard lag limits, recover
+ * policies, streamheaders, client statuses) with the deliberate differences of semantics.md Part
+ * A, each noted where it applies.
  */
 public final class MultiSocketSink implements AutoCloseable
 {
@@ -53,16 +55,11 @@ public final class MultiSocketSink implements AutoCloseable
 
     /**
      * @param config the settings.
-     * @throws UncheckedIOException          when no selector can be opened.
-     * @throws UnsupportedOperationException for a sync method this version does not implement.
+     * @throws UncheckedIOException when no selector can be opened.
      */
     public MultiSocketSink(final SinkConfig config)
     {
         this.config = Objects.requireNonNull(config, "config");
-        if (config.syncMethod() != SyncMethod.LATEST)
-        {
-            throw new UnsupportedOperationException("syncMethod " + config.syncMethod() + " is not implemented yet");
-        }
         ring = new BufferRing(config.queueCapacityBuffers(), config.queueCapacityBytes());
         slabs = new SlabPool(ring, SlabPool.DEFAULT_SLAB_BYTES);
         try
@@ -136,6 +133,9 @@ public final class MultiSocketSink implements AutoCloseable
      * memory will do); a heap buffer is copied once into direct memory. After {@link #close()} the
      * buffer is dropped.
      *
+     * A buffer flagged {@link BufferFlags#HEADER} whose bytes equal one of the current streamheader
+     * buffers is dropped, as multihandlesink does (§4.1); other HEADER buffers are data.
+     *
      * @param data       the payload.
      * @param flags      {@link BufferFlags} bits; without DELTA_UNIT the buffer is a keyframe.
      * @param ptsNs      presentation timestamp in ns, or {@link #CLOCK_TIME_NONE}.
@@ -146,6 +146,14 @@ public final class MultiSocketSink implements AutoCloseable
         if (state == 2)
         {
             return;
+        }
+        if ((flags & BufferFlags.HEADER) != 0)
+        {
+            final Streamheader header = ring.producerStreamheader();
+            if (header != null && header.contains(data))
+            {
+                return; // §4.1: a HEADER buffer identical to the current streamheader is not data
+            }
         }
         final int length = data.remaining();
         if (data.isDirect())
@@ -159,6 +167,22 @@ public final class MultiSocketSink implements AutoCloseable
             slabs.commit(length, flags, ptsNs, durationNs);
         }
         loop.wakeIfParked();
+    }
+
+    /**
+     * Producer thread: set the streamheader, as the {@code streamheader} field of multihandlesink's
+     * caps. It is ordered with {@link #render} (semantics A.2.4): it applies to every buffer
+     * rendered after this call, and each client gets the header that was current for the buffer it
+     * is about to send: before its first buffer, and again after a change when
+     * {@link SinkConfig#resendStreamheader()} is set and the bytes differ (or when it had none).
+     * Streamheader bytes count in bytes-served and in each client's bytes-sent. The buffers are
+     * copied (position to limit); the caller keeps them.
+     *
+     * @param headers the header buffers in order; none to clear the streamheader.
+     */
+    public void setStreamheader(final ByteBuffer... headers)
+    {
+        ring.streamheader(headers.length == 0 ? null : new Streamheader(headers));
     }
 
     /**
@@ -208,9 +232,46 @@ public final class MultiSocketSink implements AutoCloseable
      */
     public void add(final SocketChannel channel)
     {
+        addFull(channel, config.syncMethod(), config.burstFormat(), config.burstValue(), config.burstFormat(), -1);
+    }
+
+    /**
+     * Any thread: add a client with its own sync method and burst, as multisocketsink's
+     * {@code add-full}. Everything {@link #add} says holds. The start position follows semantics
+     * §5.3 with A.2.1 (bursts in every unit, buffers included) and A.1 (computed when the first buffer
+     * after this call is queued, on the queue as it stood then): a burst needs retention
+     * ({@link SinkConfig#bytesMin()}, {@link SinkConfig#timeMinNs()}, {@link SinkConfig#buffersMin()})
+     * to have anything to send.
+     *
+     * @param channel    a connected socket channel.
+     * @param syncMethod where the client starts.
+     * @param minFormat  unit of the burst minimum (UNDEFINED: just the newest buffer).
+     * @param minValue   burst minimum in minFormat units (buffers, bytes, or ns for TIME).
+     * @param maxFormat  unit of the burst maximum (UNDEFINED: none).
+     * @param maxValue   burst maximum in maxFormat units, -1 for none; the burst stays strictly under it.
+     * @throws IllegalStateException    before {@link #start()} or after {@link #close()}.
+     * @throws IllegalArgumentException when both limits are in the same unit and max &lt; min (the
+     *                                  reference logs a warning and ignores the add).
+     */
+    public void addFull(
+        final SocketChannel channel,
+        final SyncMethod syncMethod,
+        final UnitFormat minFormat,
+        final long minValue,
+        final UnitFormat maxFormat,
+        final long maxValue)
+    {
         Objects.requireNonNull(channel, "channel");
+        Objects.requireNonNull(syncMethod, "syncMethod");
+        Objects.requireNonNull(minFormat, "minFormat");
+        Objects.requireNonNull(maxFormat, "maxFormat");
+        if (minFormat == maxFormat && minFormat != UnitFormat.UNDEFINED && minValue >= 0 && maxValue >= 0 &&
+            maxValue < minValue)
+        {
+            throw new IllegalArgumentException("burst maxValue " + maxValue + " < minValue " + minValue);
+        }
         checkRunning();
-        loop.add(channel, config.syncMethod(), config.burstFormat(), config.burstValue(), config.burstFormat(), -1);
+        loop.add(channel, syncMethod, minFormat, minValue, maxFormat, maxValue);
     }
 
     /**

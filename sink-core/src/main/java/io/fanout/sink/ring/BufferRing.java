@@ -74,6 +74,7 @@ public final class BufferRing
     private final long[] durationsNs;
     private final long[] prevKeyframeSeqs;
     private final long[] bytesBefore;
+    private final Streamheader[] streamheaders;
 
     // newest published sequence; -1 before the first. Written by the producer (volatile store).
     @SuppressWarnings("unused")
@@ -92,6 +93,7 @@ public final class BufferRing
     private long lastKeyframeSeq = NO_KEYFRAME;
     private long totalBytes;
     private long forcedReleases;
+    private Streamheader producerStreamheader;
 
     /**
      * @param capacityBuffers most buffers retained at once, 1 .. 2^30.
@@ -121,6 +123,7 @@ public final class BufferRing
         durationsNs = new long[size];
         prevKeyframeSeqs = new long[size];
         bytesBefore = new long[size];
+        streamheaders = new Streamheader[size];
     }
 
     /** @return the capacity in buffers. */
@@ -175,6 +178,7 @@ public final class BufferRing
             for (long s = producerTail; s < newTail; s++)
             {
                 buffers[(int)s & mask] = null; // the garbage collector may take a buffer nobody else holds
+                streamheaders[(int)s & mask] = null;
             }
             producerTail = newTail;
         }
@@ -186,6 +190,7 @@ public final class BufferRing
         flags[i] = bufferFlags;
         ptsNs[i] = pts;
         durationsNs[i] = duration;
+        streamheaders[i] = producerStreamheader;
         if ((bufferFlags & 1) == 0) // BufferFlags.DELTA_UNIT
         {
             lastKeyframeSeq = seq;
@@ -198,6 +203,23 @@ public final class BufferRing
         // (1) publication; volatile so that the reader's parked flag, read next, is not read early
         HEAD.setVolatile(this, seq);
         return seq;
+    }
+
+    /**
+     * Producer thread: the streamheader for every buffer published from now on (A.2.4: a header
+     * change is a point in the buffer sequence).
+     *
+     * @param streamheader the header, or null for none.
+     */
+    public void streamheader(final Streamheader streamheader)
+    {
+        producerStreamheader = streamheader;
+    }
+
+    /** Producer thread: @return the current streamheader, or null. */
+    public Streamheader producerStreamheader()
+    {
+        return producerStreamheader;
     }
 
     /** Producer thread: @return the sequence the next {@link #publish} will use. */
@@ -320,6 +342,12 @@ public final class BufferRing
     public long durationNs(final long seq)
     {
         return durationsNs[(int)seq & mask];
+    }
+
+    /** Reader thread: @param seq a published sequence. @return the streamheader current when it was published, or null. */
+    public Streamheader streamheader(final long seq)
+    {
+        return streamheaders[(int)seq & mask];
     }
 
     /**

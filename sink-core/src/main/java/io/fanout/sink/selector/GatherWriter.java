@@ -1,6 +1,7 @@
 package io.fanout.sink.selector;
 
 import io.fanout.sink.ring.BufferRing;
+import io.fanout.sink.ring.Streamheader;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -56,6 +57,10 @@ final class GatherWriter
         int previousEnd = -1;
         for (long seq = first; seq <= lastSeq && count < MAX_BATCH_BUFFERS; seq++)
         {
+            if (seq > first && ring.streamheader(seq) != client.recordedHeader)
+            {
+                break; // a streamheader change: the loop decides what to send before that buffer
+            }
             final ByteBuffer buffer = ring.buffer(seq);
             final int offset = ring.offset(seq);
             final int length = ring.length(seq);
@@ -107,7 +112,60 @@ final class GatherWriter
         }
     }
 
-    /** @return the bytes the last {@link #write} offered: it took them all when it returned this many. */
+    /**
+     * One gathering write of the rest of the client's streamheader in flight; clears it once it is
+     * all written.
+     *
+     * @param client a client with {@code headerInFlight} set.
+     * @return bytes written.
+     * @throws IOException when the socket write fails.
+     */
+    long writeHeader(final Client client) throws IOException
+    {
+        final Streamheader header = client.headerInFlight;
+        int elements = 0;
+        long total = 0;
+        for (int i = client.headerIndex; i < header.count() && elements < MAX_GATHER; i++)
+        {
+            final ByteBuffer buffer = header.buffer(i);
+            final int start = i == client.headerIndex ? client.headerOffset : 0;
+            buffer.limit(header.size(i)).position(start);
+            gather[elements++] = buffer;
+            total += header.size(i) - start;
+        }
+        batchBytes = total;
+        try
+        {
+            long remaining = client.channel.write(gather, 0, elements);
+            final long written = remaining;
+            while (client.headerIndex < header.count())
+            {
+                final int left = header.size(client.headerIndex) - client.headerOffset;
+                if (remaining < left)
+                {
+                    client.headerOffset += (int)remaining;
+                    break;
+                }
+                remaining -= left;
+                client.headerIndex++;
+                client.headerOffset = 0;
+            }
+            if (client.headerIndex == header.count())
+            {
+                client.headerInFlight = null;
+            }
+            return written;
+        }
+        finally
+        {
+            for (int i = 0; i < elements; i++)
+            {
+                gather[i] = null;
+            }
+        }
+    }
+
+    /** @return the bytes the last write offered: it took them all when it returned this many. */
     long batchBytes()
     {
         return batchBytes;

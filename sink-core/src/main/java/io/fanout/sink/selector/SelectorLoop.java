@@ -10,6 +10,10 @@ import io.fanout.sink.SinkStats;
 import io.fanout.sink.SyncMethod;
 import io.fanout.sink.UnitFormat;
 import io.fanout.sink.ring.BufferRing;
+import io.fanout.sink.ring.Streamheader;
+import io.fanout.sink.sync.LagPolicy;
+import io.fanout.sink.sync.QueueView;
+import io.fanout.sink.sync.SyncPolicy;
 import org.jctools.queues.MpscUnboundedArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +74,7 @@ public final class SelectorLoop implements Runnable
 
     private static final int CAUGHT_UP = 0;
     private static final int BLOCKED = 1;
+    /** Removed, or back to waiting for a keyframe: not for {@link #place}. */
     private static final int GONE = 2;
 
     private final BufferRing ring;
@@ -82,6 +87,10 @@ public final class SelectorLoop implements Runnable
     private final LinkedHashMap<SocketChannel, Client> clients = new LinkedHashMap<>();
     private final ClientList caughtUp = new ClientList();
     private final ClientList lagging = new ClientList();
+    /** New clients and clients waiting for a keyframe: nothing to send yet. */
+    private final ClientList pending = new ClientList();
+    private final SyncEngine sync;
+    private final RingQueueView view;
     private final List<DrainWaiter> drainWaiters = new ArrayList<>();
     private final GatherWriter writer;
     private final ByteBuffer readScratch = ByteBuffer.allocateDirect(64 * 1024);
@@ -95,6 +104,10 @@ public final class SelectorLoop implements Runnable
 
     // selector-thread state
     private long lastHead = -1;
+    /** Oldest sequence of the retained window (§4.3) as last computed; for retention and statistics. */
+    private long retainedOldest;
+    private long windowOldestAtHead;
+    private final long selectTimeoutMs;
     private long nowMonoNs;
     private int idleCount;
     private long bytesServed;
@@ -113,6 +126,11 @@ public final class SelectorLoop implements Runnable
         this.config = config;
         this.selector = Selector.open();
         this.writer = new GatherWriter(ring);
+        this.sync = new SyncEngine(config);
+        this.view = new RingQueueView(ring);
+        final long timeoutMs = config.timeoutNs() / 1_000_000L;
+        this.selectTimeoutMs = config.timeoutNs() > 0 ? Math.max(1, Math.min(SELECT_TIMEOUT_MS, timeoutMs / 4)) :
+            SELECT_TIMEOUT_MS;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -501,8 +519,14 @@ public final class SelectorLoop implements Runnable
         {
             lastHead = head;
             work++;
+            positionPending();
             serveCaughtUp();
-            checkLapped();
+            checkLimits();
+            computeRetention();
+        }
+        if (config.timeoutNs() > 0)
+        {
+            checkTimeouts();
         }
         work += selector.selectNow(onKey);
         publishRetention();
@@ -539,7 +563,7 @@ public final class SelectorLoop implements Runnable
                 // volatile store of parked, then volatile loads: see the class Javadoc
                 if (ring.head() == lastHead && commands.isEmpty() && running)
                 {
-                    selector.select(onKey, SELECT_TIMEOUT_MS);
+                    selector.select(onKey, selectTimeoutMs);
                 }
             }
             finally
@@ -582,9 +606,143 @@ public final class SelectorLoop implements Runnable
         }
     }
 
-    private void checkLapped()
+    /** New and waiting clients: decide where each starts, now that new buffers exist. */
+    private void positionPending()
     {
+        for (int i = pending.size() - 1; i >= 0; i--)
+        {
+            if (i < pending.size())
+            {
+                position(pending.get(i));
+            }
+        }
+    }
+
+    /**
+     * Positions a new or waiting client if the buffers it waits for exist: A.1, the start is
+     * computed on the queue as it stood when the first buffer after the add was queued.
+     */
+    private void position(final Client client)
+    {
+        for (int attempt = 0; attempt < 4; attempt++)
+        {
+            final long head = ring.head();
+            final long tail = ring.tail();
+            if (client.state == Client.NEW)
+            {
+                final long first = client.addSeq + 1;
+                if (first > head)
+                {
+                    return;
+                }
+                if (first < tail)
+                {
+                    lapped(client);
+                    return;
+                }
+                final long oldest = windowOldest(first, tail);
+                view.over(oldest, first);
+                final int index = SyncPolicy.startIndex(view, client.syncMethod, 0,
+                    client.burstMinFormat, client.burstMinValue, client.burstMaxFormat, client.burstMaxValue);
+                if (!ring.validate(oldest))
+                {
+                    continue; // the producer moved the tail while we read: decide again
+                }
+                if (index != SyncPolicy.WAIT)
+                {
+                    startAt(client, first - index);
+                    return;
+                }
+                // next-keyframe, or latest-keyframe / burst-keyframe turned next-keyframe (§5.3)
+                client.state = Client.WAITING_KEYFRAME;
+                client.waitFromSeq = first + 1;
+            }
+            final long from = Math.max(client.waitFromSeq, tail);
+            if (from > head)
+            {
+                return;
+            }
+            view.over(from, head);
+            final int index = view.keyframeAtOrNewer(view.length() - 1);
+            if (!ring.validate(from))
+            {
+                continue;
+            }
+            if (index == QueueView.NONE)
+            {
+                client.waitFromSeq = head + 1; // buffers without a keyframe are forgotten
+            }
+            else
+            {
+                startAt(client, head - index);
+            }
+            return;
+        }
+        lapped(client); // the producer kept lapping the window: it is outrunning this client
+    }
+
+    /**
+     * The oldest sequence of the retained queue as it stood when {@code seq} was queued: what
+     * minimum retention and the keyframe rule keep, and what lagging clients still need.
+     */
+    private long windowOldest(final long seq, final long tail)
+    {
+        long oldest = seq - sync.retentionIndex(view.over(tail, seq));
+        for (int i = 0, n = lagging.size(); i < n; i++)
+        {
+            final long needed = lagging.get(i).next;
+            if (needed < oldest)
+            {
+                oldest = needed;
+            }
+        }
+        return Math.max(oldest, tail);
+    }
+
+    private void startAt(final Client client, final long seq)
+    {
+        pending.remove(client);
+        client.state = Client.STREAMING;
+        client.next = seq;
+        client.offset = 0;
+        place(client, serve(client));
+    }
+
+    private void toWaiting(final Client client, final long fromSeq)
+    {
+        if (client.list != null)
+        {
+            client.list.remove(client);
+        }
+        client.state = Client.WAITING_KEYFRAME;
+        client.waitFromSeq = fromSeq;
+        client.jumpMode = Client.JUMP_NONE;
+        pending.add(client);
+        setInterest(client, readInterest(client));
+    }
+
+    /**
+     * Lagging clients only (caught-up ones have nothing pending): lapped ones are removed SLOW;
+     * over the soft limit the recover policy moves them (§6.2, A.2.3); over the hard limit they
+     * are removed SLOW (§6.3). Evaluated once per new head, with the same outcomes as per buffer.
+     */
+    private void checkLimits()
+    {
+        final long head = lastHead;
         final long tail = ring.tail();
+        int soft = -1;
+        int hard = -1;
+        if (sync.hasLimits() && tail <= head)
+        {
+            view.over(tail, head);
+            soft = sync.softIndex(view);
+            hard = sync.hardIndex(view);
+            if (!ring.validate(tail))
+            {
+                soft = -1; // torn by the producer: the next head change converts again
+                hard = -1;
+            }
+        }
         for (int i = lagging.size() - 1; i >= 0; i--)
         {
             if (i >= lagging.size())
@@ -595,24 +753,117 @@ public final class SelectorLoop implements Runnable
             if (client.next < tail)
             {
                 lapped(client);
+                continue;
+            }
+            if (client.jumpMode == Client.JUMP_WAIT_KEYFRAME)
+            {
+                continue;
+            }
+            int bufpos = (int)Math.max(-1, Math.min(Integer.MAX_VALUE, head - client.nextToTake()));
+            if (soft > 0 && bufpos >= soft)
+            {
+                final int position = LagPolicy.recover(view, config.recoverPolicy(), bufpos, soft);
+                if (position != bufpos)
+                {
+                    client.buffersDropped += LagPolicy.dropped(bufpos, position);
+                    jump(client, position, head);
+                    bufpos = Math.max(position, -1);
+                }
+            }
+            if (LagPolicy.overHardLimit(bufpos, hard))
+            {
+                removeClient(client, ClientStatus.SLOW);
             }
         }
     }
 
+    /** Recovery: move the client after the buffer it is writing, if any (§6.2). */
+    private void jump(final Client client, final int position, final long head)
+    {
+        if (position == LagPolicy.NEXT_KEYFRAME)
+        {
+            if (client.midBuffer())
+            {
+                client.jumpMode = Client.JUMP_WAIT_KEYFRAME;
+                client.jumpSeq = head + 1;
+            }
+            else
+            {
+                toWaiting(client, head + 1);
+            }
+            return;
+        }
+        final long target = position >= 0 ? head - position : head + 1;
+        if (client.midBuffer())
+        {
+            client.jumpMode = Client.JUMP_TO;
+            client.jumpSeq = target;
+        }
+        else
+        {
+            client.next = target;
+        }
+    }
+
+    /** A.2.5: a client with data pending that accepted no byte for timeoutNs is removed SLOW. */
+    private void checkTimeouts()
+    {
+        final long timeoutNs = config.timeoutNs();
+        for (int i = lagging.size() - 1; i >= 0; i--)
+        {
+            if (i >= lagging.size())
+            {
+                continue;
+            }
+            final Client client = lagging.get(i);
+            final long stalledSince = Math.max(client.lastActivityMonoNs, client.pendingSinceMonoNs);
+            if (nowMonoNs - stalledSince > timeoutNs)
+            {
+                removeClient(client, ClientStatus.SLOW);
+            }
+        }
+    }
+
+    /** Once per new head: what minimum retention and the keyframe rule keep (§4.3 (b), (c)). */
+    private void computeRetention()
+    {
+        final long head = lastHead;
+        final long tail = ring.tail();
+        if (tail > head)
+        {
+            return;
+        }
+        final int index = sync.retentionIndex(view.over(tail, head));
+        if (ring.validate(tail))
+        {
+            windowOldestAtHead = head - index;
+        }
+        else
+        {
+            windowOldestAtHead = Math.min(windowOldestAtHead, head); // torn read: keep what was kept
+        }
+    }
+
     /**
-     * Publish the oldest sequence any client still needs. While an add is between its read of the
-     * head and its execution here, retention does not move (the add may need older data).
+     * Publish the oldest sequence anyone needs: the retained window (§4.3) and lagging clients.
+     * While an add is between its read of the head and its execution here, retention does not move
+     * (the add may need older data).
      */
     private void publishRetention()
     {
-        long retain = lastHead + 1;
+        if (lastHead < 0)
+        {
+            return;
+        }
+        long oldest = windowOldestAtHead;
         for (int i = 0, n = lagging.size(); i < n; i++)
         {
-            retain = Math.min(retain, lagging.get(i).next);
+            oldest = Math.min(oldest, lagging.get(i).next);
         }
+        retainedOldest = oldest;
         if (pendingAdds.get() == 0)
         {
-            ring.retain(retain);
+            ring.retain(oldest);
         }
     }
 
@@ -704,6 +955,7 @@ public final class SelectorLoop implements Runnable
             burstMaxFormat, burstMaxValue, addSeq, wallClock.wallNs(now), now);
         clients.put(channel, client);
         clientsAdded++;
+        sync.clientAdded(client);
         Exception failure = null;
         try
         {
@@ -730,12 +982,8 @@ public final class SelectorLoop implements Runnable
         {
             return;
         }
-        if (client.next <= ring.head() && ring.isLapped(client.next))
-        {
-            lapped(client);
-            return;
-        }
-        place(client, serve(client));
+        pending.add(client);
+        position(client);
     }
 
     /** @return the ring head when the caller last looked: for acceptors adding on the loop. */
@@ -787,11 +1035,19 @@ public final class SelectorLoop implements Runnable
             LOG.debug("remove-flush of a client already flushing: {}", channel);
             return;
         }
+        if (client.state != Client.STREAMING)
+        {
+            position(client); // buffers rendered before the call may already give it a start
+            if (client.removing)
+            {
+                return;
+            }
+        }
         client.status = ClientStatus.FLUSHING;
         client.flushSeq = Math.max(flushSeq, client.next - 1);
-        if (client.offset == 0 && client.next > flushSeq)
+        if (client.state != Client.STREAMING || (!client.midBuffer() && client.next > flushSeq))
         {
-            removeClient(client, ClientStatus.FLUSHING);
+            removeClient(client, ClientStatus.FLUSHING); // nothing pending: at once (A.2.7)
         }
     }
 
@@ -817,7 +1073,8 @@ public final class SelectorLoop implements Runnable
 
     private SinkStats sinkStatsOnLoop()
     {
-        return Snapshots.sink(ring, clients.size(), bytesServed, clientsAdded, removedByStatus, clientsLapped);
+        return Snapshots.sink(ring, retainedOldest, clients.size(), bytesServed, clientsAdded, removedByStatus,
+            clientsLapped);
     }
 
     private List<SocketChannel> clientFilterOnLoop(final ClientFilter filter)
@@ -851,15 +1108,38 @@ public final class SelectorLoop implements Runnable
     {
         while (true)
         {
-            final long lastSeq = Math.min(ring.head(), client.flushSeq);
-            if (client.next > lastSeq)
+            if (client.jumpMode != Client.JUMP_NONE && !client.midBuffer())
             {
-                return CAUGHT_UP;
+                if (client.jumpMode == Client.JUMP_WAIT_KEYFRAME)
+                {
+                    toWaiting(client, client.jumpSeq);
+                    return GONE;
+                }
+                client.next = Math.max(client.next, client.jumpSeq);
+                client.jumpMode = Client.JUMP_NONE;
+            }
+            final long lastSeq = client.jumpMode != Client.JUMP_NONE ? client.next : Math.min(ring.head(), client.flushSeq);
+            if (client.headerInFlight == null)
+            {
+                if (client.next > lastSeq)
+                {
+                    return CAUGHT_UP;
+                }
+                if (client.offset == 0 && (!client.headerRecorded || ring.streamheader(client.next) != client.recordedHeader))
+                {
+                    final Streamheader header = ring.streamheader(client.next);
+                    if (!ring.validate(client.next))
+                    {
+                        lapped(client);
+                        return GONE;
+                    }
+                    chooseStreamheader(client, header);
+                }
             }
             final long written;
             try
             {
-                written = writer.write(client, lastSeq);
+                written = client.headerInFlight != null ? writer.writeHeader(client) : writer.write(client, lastSeq);
             }
             catch (final IOException | RuntimeException ex)
             {
@@ -878,7 +1158,7 @@ public final class SelectorLoop implements Runnable
                 client.lastActivityMonoNs = nowMonoNs;
                 client.lastActivityTimeNs = wallClock.wallNs(nowMonoNs);
             }
-            if (client.status == ClientStatus.FLUSHING && client.offset == 0 && client.next > client.flushSeq)
+            if (client.status == ClientStatus.FLUSHING && !client.midBuffer() && client.next > client.flushSeq)
             {
                 removeClient(client, ClientStatus.FLUSHING);
                 return GONE;
@@ -890,28 +1170,62 @@ public final class SelectorLoop implements Runnable
         }
     }
 
+    /**
+     * Before the client takes a buffer published under {@code header} (§7 with A.2.4): its first
+     * buffer gets the header; after a change, the new header goes out when the client had none,
+     * or with resend-streamheader when the two differ.
+     */
+    private void chooseStreamheader(final Client client, final Streamheader header)
+    {
+        final Streamheader previous = client.recordedHeader;
+        final boolean first = !client.headerRecorded;
+        client.headerRecorded = true;
+        client.recordedHeader = header;
+        if (header == null || header.isEmpty())
+        {
+            return;
+        }
+        if (first || previous == null || previous.isEmpty() ||
+            (config.resendStreamheader() && !previous.sameContent(header)))
+        {
+            client.headerInFlight = header;
+            client.headerIndex = 0;
+            client.headerOffset = 0;
+        }
+    }
+
     private void place(final Client client, final int result)
     {
         if (result == GONE || client.removing)
         {
             return;
         }
-        final int readOps = client.inputShutdown ? 0 : SelectionKey.OP_READ;
+        if (result == CAUGHT_UP)
+        {
+            if (client.list != caughtUp)
+            {
+                caughtUp.add(client);
+                setInterest(client, readInterest(client));
+            }
+        }
+        else if (client.list != lagging)
+        {
+            lagging.add(client);
+            client.pendingSinceMonoNs = nowMonoNs;
+            setInterest(client, readInterest(client) | SelectionKey.OP_WRITE);
+        }
+    }
+
+    private static int readInterest(final Client client)
+    {
+        return client.inputShutdown ? 0 : SelectionKey.OP_READ;
+    }
+
+    private void setInterest(final Client client, final int ops)
+    {
         try
         {
-            if (result == CAUGHT_UP)
-            {
-                if (client.list != caughtUp)
-                {
-                    caughtUp.add(client);
-                    client.key.interestOps(readOps);
-                }
-            }
-            else if (client.list != lagging)
-            {
-                lagging.add(client);
-                client.key.interestOps(readOps | SelectionKey.OP_WRITE);
-            }
+            client.key.interestOps(ops);
         }
         catch (final CancelledKeyException ex)
         {
@@ -1004,6 +1318,7 @@ public final class SelectorLoop implements Runnable
         client.disconnectMonoNs = System.nanoTime();
         client.disconnectTimeNs = wallClock.wallNs(client.disconnectMonoNs);
         removedByStatus[status.ordinal()]++;
+        sync.clientRemoved(client);
         listeners.clientRemoved(client.channel, status);
         clients.remove(client.channel);
         if (client.ownsChannel)

@@ -27,7 +27,7 @@ final class Snapshots
     static ClientStats client(final BufferRing ring, final Client client)
     {
         final long head = ring.head();
-        final long lagBuffers = Math.max(0, head - client.next + 1);
+        final long lagBuffers = client.state == Client.STREAMING ? Math.max(0, head - client.next + 1) : 0;
         long lagBytes = 0;
         if (lagBuffers > 0)
         {
@@ -55,6 +55,7 @@ final class Snapshots
 
     /**
      * @param ring            the ring.
+     * @param retainedOldest  the oldest sequence of the retained window.
      * @param numHandles      clients connected.
      * @param bytesServed     bytes written to every client.
      * @param clientsAdded    clients ever added.
@@ -64,6 +65,7 @@ final class Snapshots
      */
     static SinkStats sink(
         final BufferRing ring,
+        final long retainedOldest,
         final int numHandles,
         final long bytesServed,
         final long clientsAdded,
@@ -77,7 +79,7 @@ final class Snapshots
         for (int attempt = 0; attempt < 8; attempt++)
         {
             final long head = ring.head();
-            final long tail = ring.tail();
+            final long tail = Math.max(ring.tail(), Math.min(retainedOldest, head));
             if (head < 0)
             {
                 break;
