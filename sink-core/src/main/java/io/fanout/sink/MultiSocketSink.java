@@ -221,6 +221,24 @@ public final class MultiSocketSink implements AutoCloseable
     }
 
     /**
+     * Producer thread: drop the oldest {@code length} bytes written into claimed memory and not yet
+     * committed, without publishing them (input a framer rejects).
+     *
+     * @param length bytes to drop.
+     * @throws IllegalArgumentException when {@code length} exceeds the uncommitted bytes.
+     */
+    public void discard(final int length)
+    {
+        slabs.discard(length);
+    }
+
+    /** Producer thread: @return bytes written into claimed memory and not yet committed or discarded. */
+    public int uncommitted()
+    {
+        return slabs.uncommitted();
+    }
+
+    /**
      * Any thread: add a client with the configuration's sync method and burst, as
      * multisocketsink's {@code add}. The channel must be connected; the sink makes it
      * non-blocking and leaves its other options alone. Every buffer rendered after this call

@@ -87,6 +87,23 @@ public final class SlabPool
         return seq;
     }
 
+    /**
+     * Drops the oldest {@code length} uncommitted bytes without publishing them (input a framer
+     * rejects, such as bytes between lost and regained MPEG-TS sync).
+     *
+     * @param length bytes to drop, 0 .. {@link #uncommitted()}.
+     * @throws IllegalArgumentException when {@code length} exceeds the uncommitted bytes.
+     */
+    public void discard(final int length)
+    {
+        if (length < 0 || length > uncommitted())
+        {
+            throw new IllegalArgumentException(
+                "length = " + length + " exceeds the " + uncommitted() + " uncommitted bytes written");
+        }
+        commitOffset += length;
+    }
+
     /** @return bytes written into the claimed view and not yet committed. */
     public int uncommitted()
     {

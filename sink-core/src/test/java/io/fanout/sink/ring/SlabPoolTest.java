@@ -104,6 +104,19 @@ class SlabPoolTest
     }
 
     @Test
+    void discardedBytesAreNeverPublished()
+    {
+        final BufferRing ring = new BufferRing(16, 1 << 20);
+        final SlabPool pool = new SlabPool(ring, 64);
+        write(pool.claim(16), "junkGOOD");
+        pool.discard(4);
+        assertEquals(4, pool.uncommitted());
+        pool.commit(4, 0, -1, -1);
+        assertEquals("GOOD", read(ring, 0));
+        assertThrows(IllegalArgumentException.class, () -> pool.discard(1));
+    }
+
+    @Test
     void commitChecksItsArguments()
     {
         final BufferRing ring = new BufferRing(16, 1 << 20);
