@@ -1,10 +1,14 @@
 package io.fanout.cli;
 
 import io.fanout.sink.MultiSocketSink;
+import io.fanout.sink.RecoverPolicy;
 import io.fanout.sink.SinkConfig;
 import io.fanout.sink.SinkStats;
+import io.fanout.sink.SyncMethod;
 import io.fanout.sink.TcpServerSink;
+import io.fanout.sink.UnitFormat;
 import io.fanout.sink.format.Framer;
+import io.fanout.sink.format.LinesFramer;
 import io.fanout.sink.format.RawFramer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,16 +19,18 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ReadableByteChannel;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code sink-cli}: reads standard input, cuts it into buffers and serves every TCP client that
- * connects, as {@code fdsrc ! tcpserversink}.
+ * {@code sink-cli}: reads a live stream (standard input, or an upstream sink with
+ * {@code --source}), cuts it into buffers with the chosen {@code --format}, and serves every TCP
+ * or HTTP client that connects, as {@code fdsrc ! tcpserversink}.
  * <p>
- * Exit status: 0 clean end of input, 1 runtime failure, 2 usage or start-up error (bad option,
- * port in use).
+ * Exit status: 0 end of input (or SIGINT/SIGTERM) and clients drained, 1 runtime failure,
+ * 2 usage or start-up error (bad option, port in use).
  */
 @Command(
     name = "sink-cli",
@@ -36,13 +42,15 @@ import java.util.concurrent.TimeUnit;
         "Reads a live stream on standard input and serves it to every TCP client that connects, "
             + "each at its own pace (the Java counterpart of GStreamer's tcpserversink).",
         "",
-        "  ffmpeg -re -i in.mp4 -c copy -f mpegts - | sink-cli",
+        "  ffmpeg -re -i in.mp4 -c copy -f mpegts - | sink-cli --format mpegts --sync-method latest-keyframe",
         "  ffplay tcp://127.0.0.1:4953",
+        "",
+        "Times take units (500ms, 2s, 1m), sizes too (4096, 64KiB, 8MiB); -1 means unset.",
         ""},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
-        "0:end of input, clients drained",
-        "1:runtime failure (reading input failed)",
+        "0:end of input (or SIGINT/SIGTERM), clients drained",
+        "1:runtime failure (reading the input failed, --strict input error)",
         "2:usage or start-up error (bad option, port in use)"})
 public final class SinkCli implements Callable<Integer>
 {
@@ -55,33 +63,136 @@ public final class SinkCli implements Callable<Integer>
 
     private static final int MAX_BLOCKSIZE = 64 << 20;
 
+    // ---- network ----
     @Option(names = "--host", paramLabel = "HOST",
-        description = "Address to listen on (default: ${DEFAULT-VALUE}; use 0.0.0.0 to serve other machines).")
+        description = "Address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 serves other machines).")
     String host = TcpServerSink.DEFAULT_HOST;
 
     @Option(names = "--port", paramLabel = "PORT",
         description = "TCP port, 0 for any free port (default: ${DEFAULT-VALUE}).")
     int port = TcpServerSink.DEFAULT_PORT;
 
+    @Option(names = "--max-clients", paramLabel = "N",
+        description = "Most clients at once; a connection over it is closed at once and counted; 0 = no limit "
+            + "(default: ${DEFAULT-VALUE}).")
+    int maxClients;
+
+    @Option(names = "--http",
+        description = "Serve HTTP players (ffplay http://..., VLC, curl): answer each GET with 200 and the "
+            + "format's Content-Type, then stream; a bad request gets 400, a non-GET 405.")
+    boolean http;
+
+    // ---- input ----
     @Option(names = "--format", paramLabel = "FORMAT",
         description = "Input format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     InputFormat format = InputFormat.raw;
 
     @Option(names = "--blocksize", paramLabel = "SIZE", converter = SizeConverter.class,
-        description = "Largest buffer read from the input, in bytes (units: KiB, MiB; default: ${DEFAULT-VALUE}).")
+        description = "raw: largest buffer per read; mpegts: largest buffer (whole packets) "
+            + "(default: ${DEFAULT-VALUE}).")
     long blocksize = RawFramer.DEFAULT_BLOCKSIZE;
 
-    @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-        description = "At end of input, how long to keep sending clients what they still have pending "
-            + "(units: ms, s, m; default: 10s).")
-    long drainTimeoutNs = TimeUnit.SECONDS.toNanos(10);
+    @Option(names = "--keyframe-pid", paramLabel = "auto|any|PID",
+        description = "mpegts: which PID's random access points make keyframes: auto (the first video stream "
+            + "of the PMT), any, or a PID (default: auto).")
+    String keyframePid;
 
+    @Option(names = "--strict",
+        description = "gdp: a bad record is fatal (exit 1) instead of reported and skipped.")
+    boolean strict;
+
+    @Option(names = "--max-line-length", paramLabel = "SIZE", converter = SizeConverter.class,
+        description = "lines: longest buffer; longer lines are split (default: 64KiB).")
+    Long maxLineLength;
+
+    @Option(names = "--source", paramLabel = "tcp://HOST:PORT",
+        description = "Read the input from an upstream sink instead of standard input, reconnecting with "
+            + "backoff; chains sinks into a fan-out tree.")
+    String source;
+
+    // ---- sink settings (SinkConfig, with GStreamer's names) ----
+    @Option(names = "--sync-method", paramLabel = "METHOD", converter = GstNames.SyncMethodConverter.class,
+        description = "Where a new client starts: latest, next-keyframe, latest-keyframe, burst, burst-keyframe, "
+            + "burst-with-keyframe (default: latest).")
+    SyncMethod syncMethod = SyncMethod.LATEST;
+
+    @Option(names = "--burst-format", paramLabel = "UNIT", converter = GstNames.UnitFormatConverter.class,
+        description = "Unit of --burst-value: buffers, bytes, time (default: undefined = just the newest buffer).")
+    UnitFormat burstFormat = UnitFormat.UNDEFINED;
+
+    @Option(names = "--burst-value", paramLabel = "VALUE",
+        description = "Burst minimum in --burst-format units (count, size, or time such as 2s).")
+    String burstValue;
+
+    @Option(names = "--unit-format", paramLabel = "UNIT", converter = GstNames.UnitFormatConverter.class,
+        description = "Unit of --units-max and --units-soft-max: buffers, bytes, time (default: buffers).")
+    UnitFormat unitFormat = UnitFormat.BUFFERS;
+
+    @Option(names = "--units-max", paramLabel = "VALUE",
+        description = "Hard lag limit in --unit-format units: a client over it is removed (slow); -1 = none "
+            + "(default: -1).")
+    String unitsMax;
+
+    @Option(names = "--units-soft-max", paramLabel = "VALUE",
+        description = "Soft lag limit in --unit-format units: over it --recover-policy applies; -1 = none "
+            + "(default: -1).")
+    String unitsSoftMax;
+
+    @Option(names = "--recover-policy", paramLabel = "POLICY", converter = GstNames.RecoverPolicyConverter.class,
+        description = "Over the soft limit: none, resync-latest, resync-soft-limit, resync-keyframe (default: none).")
+    RecoverPolicy recoverPolicy = RecoverPolicy.NONE;
+
+    @Option(names = "--bytes-min", paramLabel = "SIZE",
+        description = "Keep at least this many bytes queued for bursts; -1 = none (default: -1).")
+    String bytesMin;
+
+    @Option(names = "--time-min", paramLabel = "DURATION",
+        description = "Keep at least this much time (timestamps) queued for bursts; -1 = none (default: -1).")
+    String timeMin;
+
+    @Option(names = "--buffers-min", paramLabel = "N",
+        description = "Keep at least this many buffers queued for bursts; -1 = none (default: -1).")
+    long buffersMin = -1;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+        description = "Remove (slow) a client that had data pending and took no byte for this long; 0 = off "
+            + "(default: 0).")
+    long timeoutNs;
+
+    @Option(names = "--qos-dscp", paramLabel = "DSCP",
+        description = "DSCP 0..63 set on every client socket; -1 = untouched (default: ${DEFAULT-VALUE}).")
+    int qosDscp = -1;
+
+    @Option(names = "--resend-streamheader", negatable = true, defaultValue = "true", fallbackValue = "true",
+        description = "Send clients the new streamheader when it changes (default: ${DEFAULT-VALUE}).")
+    boolean resendStreamheader = true;
+
+    @Option(names = "--queue-capacity-buffers", paramLabel = "N",
+        description = "Most buffers queued; a client that needs a released one is removed (slow) "
+            + "(default: ${DEFAULT-VALUE}).")
+    int queueCapacityBuffers = SinkConfig.DEFAULT_QUEUE_CAPACITY_BUFFERS;
+
+    @Option(names = "--queue-capacity-bytes", paramLabel = "SIZE", converter = SizeConverter.class,
+        description = "Most bytes queued (default: 64MiB).")
+    long queueCapacityBytes = SinkConfig.DEFAULT_QUEUE_CAPACITY_BYTES;
+
+    // ---- output and lifecycle ----
     @Option(names = "--events",
         description = "Print one JSON line per client event (added, removed with status, socket-removed) on stderr.")
     boolean events;
 
+    @Option(names = "--stats-interval", paramLabel = "DURATION", converter = DurationConverter.class,
+        description = "Print a one-line summary on stderr this often; 0 = never (default: 0).")
+    long statsIntervalNs;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+        description = "At end of input, how long clients may take to receive what they still have pending "
+            + "(default: 10s).")
+    long drainTimeoutNs = TimeUnit.SECONDS.toNanos(10);
+
     private final PrintStream err;
     private final ReadableByteChannel input;
+    private volatile boolean stopping;
 
     SinkCli(final ReadableByteChannel input, final PrintStream err)
     {
@@ -97,12 +208,19 @@ public final class SinkCli implements Callable<Integer>
     public static void main(final String[] args)
     {
         final ReadableByteChannel stdin = new FileInputStream(FileDescriptor.in).getChannel();
-        System.exit(run(args, stdin, System.err));
+        System.exit(run(args, stdin, System.err, true));
     }
 
     static int run(final String[] args, final ReadableByteChannel input, final PrintStream err)
     {
-        final CommandLine commandLine = new CommandLine(new SinkCli(input, err));
+        return run(args, input, err, false);
+    }
+
+    private static int run(
+        final String[] args, final ReadableByteChannel input, final PrintStream err, final boolean handleSignals)
+    {
+        final SinkCli cli = new SinkCli(input, err);
+        final CommandLine commandLine = new CommandLine(cli);
         commandLine.setErr(new java.io.PrintWriter(err, true));
         commandLine.setParameterExceptionHandler((ex, arguments) ->
         {
@@ -114,61 +232,172 @@ public final class SinkCli implements Callable<Integer>
             err.println("sink-cli: " + ex);
             return EXIT_FAILURE;
         });
+        if (handleSignals)
+        {
+            final Thread main = Thread.currentThread();
+            Signals.onTerminate(() ->
+            {
+                cli.stopping = true;
+                main.interrupt();
+            });
+        }
         return commandLine.execute(args);
+    }
+
+    /**
+     * Every sink setting as a {@link SinkConfig}.
+     *
+     * @return the configuration.
+     * @throws UsageException naming the option for a value out of range or contradictory options.
+     */
+    SinkConfig sinkConfig()
+    {
+        if (burstValue != null && burstFormat == UnitFormat.UNDEFINED)
+        {
+            throw new UsageException("--burst-value needs --burst-format (buffers, bytes or time)");
+        }
+        if (unitFormat == UnitFormat.UNDEFINED)
+        {
+            throw new UsageException("--unit-format must be buffers, bytes or time");
+        }
+        final long max = UnitValue.parse(unitsMax, unitFormat, "--units-max");
+        final long softMax = UnitValue.parse(unitsSoftMax, unitFormat, "--units-soft-max");
+        if (softMax > 0 && max > 0 && softMax > max)
+        {
+            throw new UsageException("--units-soft-max " + unitsSoftMax + " is above --units-max " + unitsMax);
+        }
+        if (recoverPolicy != RecoverPolicy.NONE && softMax <= 0)
+        {
+            throw new UsageException("--recover-policy " + GstNames.of(recoverPolicy) + " needs --units-soft-max");
+        }
+        final long burst = burstValue == null ? 0 : UnitValue.parse(burstValue, burstFormat, "--burst-value");
+        try
+        {
+            return SinkConfig.builder()
+                .syncMethod(syncMethod)
+                .burstFormat(burstFormat)
+                .burstValue(burst)
+                .unitFormat(unitFormat)
+                .unitsMax(max)
+                .unitsSoftMax(softMax)
+                .recoverPolicy(recoverPolicy)
+                .bytesMin(UnitValue.parse(bytesMin, UnitFormat.BYTES, "--bytes-min"))
+                .timeMinNs(UnitValue.parse(timeMin, UnitFormat.TIME, "--time-min"))
+                .buffersMin(buffersMin)
+                .timeoutNs(timeoutNs)
+                .qosDscp(qosDscp)
+                .resendStreamheader(resendStreamheader)
+                .queueCapacityBuffers(queueCapacityBuffers)
+                .queueCapacityBytes(queueCapacityBytes)
+                .build();
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new UsageException(ConfigOptionNames.rename(ex.getMessage()));
+        }
+    }
+
+    private void checkOptions()
+    {
+        if (port < 0 || port > 65535)
+        {
+            throw new UsageException("--port " + port + " is out of range 0..65535");
+        }
+        if (blocksize < 1 || blocksize > MAX_BLOCKSIZE)
+        {
+            throw new UsageException("--blocksize " + blocksize + " is out of range 1.." + MAX_BLOCKSIZE);
+        }
+        if (drainTimeoutNs < 0 || statsIntervalNs < 0 || timeoutNs < 0)
+        {
+            throw new UsageException("durations must not be negative");
+        }
+        if (maxClients < 0)
+        {
+            throw new UsageException("--max-clients " + maxClients + " must be >= 0");
+        }
+        if (keyframePid != null && format != InputFormat.mpegts)
+        {
+            throw new UsageException("--keyframe-pid applies to --format mpegts only");
+        }
+        if (strict && format != InputFormat.gdp)
+        {
+            throw new UsageException("--strict applies to --format gdp only");
+        }
+        if (maxLineLength != null && format != InputFormat.lines)
+        {
+            throw new UsageException("--max-line-length applies to --format lines only");
+        }
+        if (maxLineLength != null && (maxLineLength < 1 || maxLineLength > MAX_BLOCKSIZE))
+        {
+            throw new UsageException("--max-line-length " + maxLineLength + " is out of range 1.." + MAX_BLOCKSIZE);
+        }
     }
 
     @Override
     public Integer call()
     {
-        if (port < 0 || port > 65535)
+        final SinkConfig config;
+        final InetSocketAddress upstream;
+        try
         {
-            return usage("--port " + port + " is out of range 0..65535");
+            checkOptions();
+            config = sinkConfig();
+            upstream = source == null ? null : parseSource(source);
         }
-        if (blocksize < 1 || blocksize > MAX_BLOCKSIZE)
+        catch (final UsageException | CommandLine.TypeConversionException ex)
         {
-            return usage("--blocksize " + blocksize + " is out of range 1.." + MAX_BLOCKSIZE);
-        }
-        if (drainTimeoutNs < 0)
-        {
-            return usage("--drain-timeout must not be negative");
+            return usage(ex.getMessage());
         }
         final InetSocketAddress bind = new InetSocketAddress(host, port);
         if (bind.isUnresolved())
         {
             return usage("--host " + host + " cannot be resolved");
         }
-        final SinkConfig config = SinkConfig.defaults();
-        final TcpServerSink server = new TcpServerSink(config, bind);
-        final MultiSocketSink sink = server.sink();
+        final FrontEnd frontEnd = http ?
+            new HttpFrontEnd(config, bind, maxClients, format.contentType(), HttpFrontEnd.HEAD_TIMEOUT_NS) :
+            new TcpFrontEnd(config, bind, maxClients);
+        final MultiSocketSink sink = frontEnd.sink();
+        final Framer framer;
+        try
+        {
+            framer = Framers.create(format, sink, this, err);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            frontEnd.close();
+            return usage(ex.getMessage());
+        }
         if (events)
         {
             sink.addListener(new EventPrinter(err, sink));
         }
         try
         {
-            server.start();
+            frontEnd.start();
         }
         catch (final IOException ex)
         {
-            server.close();
+            frontEnd.close();
             err.println("sink-cli: cannot listen on " + host + ":" + port + ": " + ex.getMessage());
             return EXIT_USAGE;
         }
-        err.println("sink-cli: serving tcp://" + hostForUrl(host) + ":" + server.currentPort() +
-            " (format " + format + ")");
+        err.println("sink-cli: serving " + (http ? "http" : "tcp") + "://" + hostForUrl(host) + ":" + frontEnd.port() +
+            " (format " + format + ", sync-method " + GstNames.of(config.syncMethod()) + ")");
+        final StatsPrinter stats = new StatsPrinter(frontEnd, err);
+        if (statsIntervalNs > 0)
+        {
+            stats.start(statsIntervalNs);
+        }
+        final ReadableByteChannel in = upstream == null ? input : new UpstreamChannel(upstream, framer::reset, err);
         try
         {
-            final Framer framer = new RawFramer(sink, (int)blocksize);
-            while (framer.pump(input))
-            {
-                // each pump renders what one read returned
-            }
+            pump(framer, in);
             framer.finish();
             if (!sink.drain(drainTimeoutNs))
             {
-                final SinkStats stats = sink.stats();
+                final SinkStats s = sink.stats();
                 err.println("sink-cli: drain timed out after " + TimeUnit.NANOSECONDS.toMillis(drainTimeoutNs) +
-                    " ms with " + stats.numHandles() + " clients connected");
+                    " ms with " + s.numHandles() + " clients connected");
             }
             return EXIT_OK;
         }
@@ -179,12 +408,49 @@ public final class SinkCli implements Callable<Integer>
         }
         catch (final InterruptedException ex)
         {
-            Thread.currentThread().interrupt();
+            err.println("sink-cli: interrupted while draining");
             return EXIT_FAILURE;
         }
         finally
         {
-            server.close();
+            stats.close();
+            frontEnd.close();
+        }
+    }
+
+    /** Reads until end of input, or until SIGINT/SIGTERM interrupts the read. */
+    private void pump(final Framer framer, final ReadableByteChannel in) throws IOException
+    {
+        try
+        {
+            while (!stopping && framer.pump(in))
+            {
+                // each pump renders what one read completed
+            }
+        }
+        catch (final ClosedByInterruptException ex)
+        {
+            if (!stopping)
+            {
+                throw ex;
+            }
+        }
+        if (stopping)
+        {
+            Thread.interrupted(); // clear the signal's interrupt before draining
+            err.println("sink-cli: stopping on signal; draining clients");
+        }
+    }
+
+    private static InetSocketAddress parseSource(final String uri)
+    {
+        try
+        {
+            return UpstreamChannel.parse(uri);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new UsageException("--source " + ex.getMessage());
         }
     }
 
@@ -197,6 +463,26 @@ public final class SinkCli implements Callable<Integer>
     private static String hostForUrl(final String host)
     {
         return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+    }
+
+    int blocksize()
+    {
+        return (int)blocksize;
+    }
+
+    String keyframePid()
+    {
+        return keyframePid == null ? "auto" : keyframePid;
+    }
+
+    boolean strict()
+    {
+        return strict;
+    }
+
+    int maxLineLength()
+    {
+        return maxLineLength == null ? LinesFramer.DEFAULT_MAX_LINE_LENGTH : (int)(long)maxLineLength;
     }
 
     /** The version from the jar's manifest. */

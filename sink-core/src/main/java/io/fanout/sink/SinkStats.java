@@ -16,6 +16,7 @@ import java.util.Map;
  * @param clientsAdded   clients ever added (duplicates excluded).
  * @param clientsRemoved clients removed, per status (every status present, zero when none).
  * @param clientsLapped  clients removed because the queue capacity released a buffer they needed.
+ * @param clientsLagging clients with data pending that their socket did not take yet.
  */
 public record SinkStats(
     int numHandles,
@@ -26,7 +27,8 @@ public record SinkStats(
     long timeQueuedNs,
     long clientsAdded,
     Map<ClientStatus, Long> clientsRemoved,
-    long clientsLapped)
+    long clientsLapped,
+    int clientsLagging)
 {
     /**
      * @param status a status.

@@ -22,6 +22,12 @@ public interface Framer
     /** End of input: render whatever is still held back. */
     void finish();
 
+    /**
+     * The input was interrupted (a relay's upstream reconnects): drop whatever partial unit is
+     * held back, so that the next input starts clean.
+     */
+    void reset();
+
     /** @return buffers rendered so far. */
     long buffersRendered();
 

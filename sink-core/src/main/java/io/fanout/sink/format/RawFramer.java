@@ -63,6 +63,12 @@ public final class RawFramer implements Framer
     }
 
     @Override
+    public void reset()
+    {
+        // raw input holds nothing back
+    }
+
+    @Override
     public long buffersRendered()
     {
         return buffers;

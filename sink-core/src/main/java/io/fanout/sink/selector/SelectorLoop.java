@@ -1074,7 +1074,7 @@ public final class SelectorLoop implements Runnable
     private SinkStats sinkStatsOnLoop()
     {
         return Snapshots.sink(ring, retainedOldest, clients.size(), bytesServed, clientsAdded, removedByStatus,
-            clientsLapped);
+            clientsLapped, lagging.size());
     }
 
     private List<SocketChannel> clientFilterOnLoop(final ClientFilter filter)

@@ -61,6 +61,7 @@ final class Snapshots
      * @param clientsAdded    clients ever added.
      * @param removedByStatus removals per status ordinal.
      * @param clientsLapped   clients removed because the capacity released what they needed.
+     * @param clientsLagging  clients with data pending that their socket did not take yet.
      * @return a snapshot of the sink's statistics.
      */
     static SinkStats sink(
@@ -70,7 +71,8 @@ final class Snapshots
         final long bytesServed,
         final long clientsAdded,
         final long[] removedByStatus,
-        final long clientsLapped)
+        final long clientsLapped,
+        final int clientsLagging)
     {
         long buffersQueued = 0;
         long bytesQueued = 0;
@@ -107,6 +109,6 @@ final class Snapshots
             removed.put(status, removedByStatus[status.ordinal()]);
         }
         return new SinkStats(numHandles, bytesServed, bytesToServe, buffersQueued, bytesQueued, timeQueuedNs,
-            clientsAdded, Collections.unmodifiableMap(removed), clientsLapped);
+            clientsAdded, Collections.unmodifiableMap(removed), clientsLapped, clientsLagging);
     }
 }

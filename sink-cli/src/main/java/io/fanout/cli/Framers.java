@@ -1,0 +1,37 @@
+package io.fanout.cli;
+
+import io.fanout.sink.MultiSocketSink;
+import io.fanout.sink.format.Framer;
+import io.fanout.sink.format.LinesFramer;
+import io.fanout.sink.format.RawFramer;
+
+import java.io.PrintStream;
+
+/** The framer for a {@code --format}, with that format's options. */
+final class Framers
+{
+    private Framers()
+    {
+    }
+
+    /**
+     * @param format  the input format.
+     * @param sink    the sink to render into.
+     * @param options the command line.
+     * @param err     where the framer reports bad input.
+     * @return the framer.
+     * @throws IllegalArgumentException for an option the format rejects.
+     */
+    static Framer create(final InputFormat format, final MultiSocketSink sink, final SinkCli options, final PrintStream err)
+    {
+        switch (format)
+        {
+            case raw:
+                return new RawFramer(sink, options.blocksize());
+            case lines:
+                return new LinesFramer(sink, options.maxLineLength());
+            default:
+                throw new IllegalArgumentException("--format " + format + " is not available in this build");
+        }
+    }
+}

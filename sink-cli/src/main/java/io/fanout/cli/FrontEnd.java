@@ -1,0 +1,25 @@
+package io.fanout.cli;
+
+import io.fanout.sink.MultiSocketSink;
+
+import java.io.IOException;
+
+/** How clients reach the sink: plain TCP (tcpserversink) or HTTP ({@code --http}). */
+interface FrontEnd extends AutoCloseable
+{
+    /** Binds and starts serving. @throws IOException when the address cannot be bound. */
+    void start() throws IOException;
+
+    /** @return the sink that serves the clients. */
+    MultiSocketSink sink();
+
+    /** @return the bound port. */
+    int port();
+
+    /** @return connections refused at once because of {@code --max-clients}. */
+    long refused();
+
+    /** Removes every client and stops listening. */
+    @Override
+    void close();
+}

@@ -1,0 +1,86 @@
+package io.fanout.cli;
+
+import io.fanout.sink.ClientStatus;
+import io.fanout.sink.MultiSocketSink;
+import io.fanout.sink.SinkStats;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code --stats-interval}: one summary line on stderr per interval, for example
+ * <pre>sink-cli: stats clients=3 in=562.5KB/s out=1.6MB/s queued=12 buffers/1.1MB lagging=0 refused=0 removed closed=1 slow=0 error=0 removed=0 flushing=0</pre>
+ * Rates are bytes per second over the interval (KB = 1000 bytes). Runs on its own daemon thread.
+ */
+final class StatsPrinter implements AutoCloseable
+{
+    private final MultiSocketSink sink;
+    private final FrontEnd frontEnd;
+    private final PrintStream err;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r ->
+    {
+        final Thread t = new Thread(r, "sink-cli-stats");
+        t.setDaemon(true);
+        return t;
+    });
+    private long lastIn;
+    private long lastOut;
+    private long lastNs;
+
+    StatsPrinter(final FrontEnd frontEnd, final PrintStream err)
+    {
+        this.frontEnd = frontEnd;
+        this.sink = frontEnd.sink();
+        this.err = err;
+    }
+
+    void start(final long intervalNs)
+    {
+        lastNs = System.nanoTime();
+        timer.scheduleAtFixedRate(this::print, intervalNs, intervalNs, TimeUnit.NANOSECONDS);
+    }
+
+    private void print()
+    {
+        final SinkStats s = sink.stats();
+        final long now = System.nanoTime();
+        final double seconds = Math.max(1e-9, (now - lastNs) / 1e9);
+        final String line = String.format(Locale.ROOT,
+            "sink-cli: stats clients=%d in=%s/s out=%s/s queued=%d buffers/%s lagging=%d refused=%d " +
+            "removed closed=%d slow=%d error=%d removed=%d flushing=%d",
+            s.numHandles(), human((s.bytesToServe() - lastIn) / seconds), human((s.bytesServed() - lastOut) / seconds),
+            s.buffersQueued(), human(s.bytesQueued()), s.clientsLagging(), frontEnd.refused(),
+            s.removed(ClientStatus.CLOSED), s.removed(ClientStatus.SLOW), s.removed(ClientStatus.ERROR),
+            s.removed(ClientStatus.REMOVED), s.removed(ClientStatus.FLUSHING));
+        lastIn = s.bytesToServe();
+        lastOut = s.bytesServed();
+        lastNs = now;
+        err.println(line);
+    }
+
+    static String human(final double bytes)
+    {
+        if (bytes < 1000)
+        {
+            return String.format(Locale.ROOT, "%.0fB", bytes);
+        }
+        if (bytes < 1e6)
+        {
+            return String.format(Locale.ROOT, "%.1fKB", bytes / 1e3);
+        }
+        if (bytes < 1e9)
+        {
+            return String.format(Locale.ROOT, "%.1fMB", bytes / 1e6);
+        }
+        return String.format(Locale.ROOT, "%.2fGB", bytes / 1e9);
+    }
+
+    @Override
+    public void close()
+    {
+        timer.shutdownNow();
+    }
+}
