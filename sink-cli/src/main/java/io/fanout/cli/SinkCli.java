@@ -19,7 +19,7 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -81,6 +81,11 @@ public final class SinkCli implements Callable<Integer>
         description = "Serve HTTP players (ffplay http://..., VLC, curl): answer each GET with 200 and the "
             + "format's Content-Type, then stream; a bad request gets 400, a non-GET 405.")
     boolean http;
+
+    @Option(names = "--http-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+        description = "--http: how long a client may take to send its request head before it gets 400 "
+            + "(default: 5s).")
+    long httpTimeoutNs = HttpFrontEnd.HEAD_TIMEOUT_NS;
 
     // ---- input ----
     @Option(names = "--format", paramLabel = "FORMAT",
@@ -193,6 +198,7 @@ public final class SinkCli implements Callable<Integer>
     private final PrintStream err;
     private final ReadableByteChannel input;
     private volatile boolean stopping;
+    private volatile ReadableByteChannel reading;
 
     SinkCli(final ReadableByteChannel input, final PrintStream err)
     {
@@ -234,12 +240,7 @@ public final class SinkCli implements Callable<Integer>
         });
         if (handleSignals)
         {
-            final Thread main = Thread.currentThread();
-            Signals.onTerminate(() ->
-            {
-                cli.stopping = true;
-                main.interrupt();
-            });
+            Signals.onTerminate(cli::stop);
         }
         return commandLine.execute(args);
     }
@@ -307,6 +308,14 @@ public final class SinkCli implements Callable<Integer>
         {
             throw new UsageException("--blocksize " + blocksize + " is out of range 1.." + MAX_BLOCKSIZE);
         }
+        if (httpTimeoutNs != HttpFrontEnd.HEAD_TIMEOUT_NS && !http)
+        {
+            throw new UsageException("--http-timeout applies with --http only");
+        }
+        if (httpTimeoutNs <= 0)
+        {
+            throw new UsageException("--http-timeout must be positive");
+        }
         if (drainTimeoutNs < 0 || statsIntervalNs < 0 || timeoutNs < 0)
         {
             throw new UsageException("durations must not be negative");
@@ -354,7 +363,7 @@ public final class SinkCli implements Callable<Integer>
             return usage("--host " + host + " cannot be resolved");
         }
         final FrontEnd frontEnd = http ?
-            new HttpFrontEnd(config, bind, maxClients, format.contentType(), HttpFrontEnd.HEAD_TIMEOUT_NS) :
+            new HttpFrontEnd(config, bind, maxClients, format.contentType(), httpTimeoutNs) :
             new TcpFrontEnd(config, bind, maxClients);
         final MultiSocketSink sink = frontEnd.sink();
         final Framer framer;
@@ -418,9 +427,31 @@ public final class SinkCli implements Callable<Integer>
         }
     }
 
-    /** Reads until end of input, or until SIGINT/SIGTERM interrupts the read. */
+    /**
+     * SIGINT/SIGTERM: end the input like end of file. Closing the channel wakes a read blocked in
+     * it (AsynchronousCloseException); the drain that follows is not disturbed.
+     */
+    void stop()
+    {
+        stopping = true;
+        final ReadableByteChannel in = reading;
+        if (in != null)
+        {
+            try
+            {
+                in.close();
+            }
+            catch (final IOException ex)
+            {
+                // ending anyway
+            }
+        }
+    }
+
+    /** Reads until end of input, or until {@link #stop()}. */
     private void pump(final Framer framer, final ReadableByteChannel in) throws IOException
     {
+        reading = in;
         try
         {
             while (!stopping && framer.pump(in))
@@ -428,16 +459,15 @@ public final class SinkCli implements Callable<Integer>
                 // each pump renders what one read completed
             }
         }
-        catch (final ClosedByInterruptException ex)
+        catch (final ClosedChannelException ex)
         {
             if (!stopping)
             {
-                throw ex;
+                throw ex; // closed under a read (AsynchronousCloseException) or just before one
             }
         }
         if (stopping)
         {
-            Thread.interrupted(); // clear the signal's interrupt before draining
             err.println("sink-cli: stopping on signal; draining clients");
         }
     }

@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SocketChannel;
@@ -15,8 +16,8 @@ import java.util.concurrent.TimeUnit;
  * so that sinks chain into a fan-out tree. When the upstream closes or fails, the channel
  * reconnects with exponential backoff ({@link #MIN_BACKOFF_NS} doubling to {@link #MAX_BACKOFF_NS})
  * and calls {@code onReconnect} first, so the framer drops any partial unit; it never reports end
- * of input by itself (the CLI ends on a signal). Reads block; an interrupt ends them with
- * {@link ClosedByInterruptException}. Used by one thread.
+ * of input by itself (the CLI ends on a signal). Reads block; {@link #close()} from another thread
+ * ends them with {@link AsynchronousCloseException}. Read by one thread.
  */
 final class UpstreamChannel implements ReadableByteChannel
 {
@@ -26,9 +27,10 @@ final class UpstreamChannel implements ReadableByteChannel
     private final InetSocketAddress address;
     private final Runnable onReconnect;
     private final PrintStream err;
-    private SocketChannel channel;
+    private volatile SocketChannel channel;
     private long backoffNs = MIN_BACKOFF_NS;
-    private boolean open = true;
+    private volatile boolean open = true;
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
     private long connects;
 
     UpstreamChannel(final InetSocketAddress address, final Runnable onReconnect, final PrintStream err)
@@ -87,12 +89,16 @@ final class UpstreamChannel implements ReadableByteChannel
                 }
                 err.println("sink-cli: upstream " + address + " closed; reconnecting");
             }
-            catch (final ClosedByInterruptException ex)
+            catch (final AsynchronousCloseException ex)
             {
                 throw ex;
             }
             catch (final IOException ex)
             {
+                if (!open)
+                {
+                    throw new AsynchronousCloseException();
+                }
                 err.println("sink-cli: upstream " + address + " failed (" + ex.getMessage() + "); reconnecting");
             }
             closeChannel();
@@ -110,7 +116,7 @@ final class UpstreamChannel implements ReadableByteChannel
             backoffNs = MIN_BACKOFF_NS;
             err.println("sink-cli: reading from upstream tcp://" + address.getHostString() + ":" + address.getPort());
         }
-        catch (final ClosedByInterruptException ex)
+        catch (final AsynchronousCloseException ex)
         {
             throw ex;
         }
@@ -119,7 +125,11 @@ final class UpstreamChannel implements ReadableByteChannel
             channel = null;
             try
             {
-                TimeUnit.NANOSECONDS.sleep(backoffNs); // backoff between reconnection attempts, not synchronisation
+                // backoff between reconnection attempts; close() ends it at once
+                if (closed.await(backoffNs, TimeUnit.NANOSECONDS))
+                {
+                    throw new AsynchronousCloseException();
+                }
             }
             catch (final InterruptedException interrupted)
             {
@@ -156,6 +166,18 @@ final class UpstreamChannel implements ReadableByteChannel
     public void close()
     {
         open = false;
-        closeChannel();
+        closed.countDown();
+        final SocketChannel current = channel;
+        if (current != null)
+        {
+            try
+            {
+                current.close(); // wakes a read blocked in it
+            }
+            catch (final IOException ex)
+            {
+                // closing anyway
+            }
+        }
     }
 }

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 /** The packaged sink-cli jar run as a real process, with its stderr collected line by line. */
 final class CliProcess implements AutoCloseable
 {
-    private static final Pattern SERVING = Pattern.compile("serving tcp://[^:]+:(\\d+)");
+    private static final Pattern SERVING = Pattern.compile("serving (?:tcp|http)://[^:]+:(\\d+)");
 
     final Process process;
     private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();

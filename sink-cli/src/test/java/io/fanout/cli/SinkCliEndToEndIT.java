@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The packaged CLI as a user runs it: standard input in, TCP clients out. */
 @Timeout(120)
-class SinkCliEndToEndTest
+class SinkCliEndToEndIT
 {
     private static final int INPUT_BYTES = 10 * 1024 * 1024;
 
