@@ -2,7 +2,9 @@ package io.fanout.cli;
 
 import io.fanout.sink.MultiSocketSink;
 import io.fanout.sink.format.Framer;
+import io.fanout.sink.format.GdpFramer;
 import io.fanout.sink.format.LinesFramer;
+import io.fanout.sink.format.MpegTsFramer;
 import io.fanout.sink.format.RawFramer;
 
 import java.io.PrintStream;
@@ -12,6 +14,18 @@ final class Framers
 {
     private Framers()
     {
+    }
+
+    private static MpegTsFramer.KeyframePid keyframePid(final String text)
+    {
+        try
+        {
+            return MpegTsFramer.KeyframePid.parse(text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException("--keyframe-pid: " + ex.getMessage(), ex);
+        }
     }
 
     /**
@@ -30,8 +44,12 @@ final class Framers
                 return new RawFramer(sink, options.blocksize());
             case lines:
                 return new LinesFramer(sink, options.maxLineLength());
+            case mpegts:
+                return new MpegTsFramer(sink, options.blocksize(), keyframePid(options.keyframePid()), err::println);
+            case gdp:
+                return new GdpFramer(sink, options.strict(), err::println);
             default:
-                throw new IllegalArgumentException("--format " + format + " is not available in this build");
+                throw new IllegalArgumentException("--format " + format + " has no framer");
         }
     }
 }

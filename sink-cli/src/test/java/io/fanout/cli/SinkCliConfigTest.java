@@ -100,6 +100,8 @@ class SinkCliConfigTest
             Arguments.of(new String[] {"--max-clients", "-1"}, "--max-clients"),
             Arguments.of(new String[] {"--stats-interval", "often"}, "--stats-interval"),
             Arguments.of(new String[] {"--keyframe-pid", "256"}, "--keyframe-pid"),
+            Arguments.of(new String[] {"--format", "mpegts", "--keyframe-pid", "video"}, "--keyframe-pid"),
+            Arguments.of(new String[] {"--format", "mpegts", "--keyframe-pid", "9000"}, "--keyframe-pid"),
             Arguments.of(new String[] {"--strict"}, "--strict"),
             Arguments.of(new String[] {"--format", "lines", "--max-line-length", "0"}, "--max-line-length"),
             Arguments.of(new String[] {"--max-line-length", "100"}, "--max-line-length"),
