@@ -25,12 +25,40 @@ final class Clients
     /** Connects now, sends {@code request} (if any), and reads to the end. */
     static CompletableFuture<byte[]> readToEnd(final int port, final String request) throws IOException
     {
+        return capture(port, request).bytes;
+    }
+
+    /** A client reading to the end, with its progress visible. */
+    static final class Capture
+    {
+        final CompletableFuture<byte[]> bytes = new CompletableFuture<>();
+        final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+
+        /** Waits until at least {@code count} bytes arrived. */
+        void awaitReceived(final long count, final java.time.Duration timeout) throws InterruptedException
+        {
+            final long deadline = System.nanoTime() + timeout.toNanos();
+            while (received.get() < count)
+            {
+                if (System.nanoTime() - deadline > 0 || bytes.isDone())
+                {
+                    throw new AssertionError("received " + received.get() + " of " + count + " bytes");
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+        }
+    }
+
+    /** Connects now, sends {@code request} (if any), and reads to the end on its own thread. */
+    static Capture capture(final int port, final String request) throws IOException
+    {
+        final Capture capture = new Capture();
         final SocketChannel channel = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         if (request != null)
         {
             channel.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.ISO_8859_1)));
         }
-        final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        final CompletableFuture<byte[]> result = capture.bytes;
         final Thread reader = new Thread(() ->
         {
             final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -40,6 +68,7 @@ final class Clients
                 while (channel.read(buffer.clear()) >= 0)
                 {
                     out.write(buffer.array(), 0, buffer.position());
+                    capture.received.addAndGet(buffer.position());
                 }
                 result.complete(out.toByteArray());
             }
@@ -50,6 +79,6 @@ final class Clients
         }, "client-" + port);
         reader.setDaemon(true);
         reader.start();
-        return result;
+        return capture;
     }
 }
