@@ -21,7 +21,7 @@ public final class LinesFramer implements Framer
 
     private static final int READ_BYTES = 16 * 1024;
 
-    private final MultiSocketSink sink;
+    private final ProducerPort sink;
     private final int maxLineLength;
     private int scanned; // uncommitted bytes already searched for a newline
     private long buffers;
@@ -34,6 +34,12 @@ public final class LinesFramer implements Framer
      * @throws IllegalArgumentException for a length under 1.
      */
     public LinesFramer(final MultiSocketSink sink, final int maxLineLength)
+    {
+        this(ProducerPort.of(sink), maxLineLength);
+    }
+
+    // the seam for tests: any producer port
+    LinesFramer(final ProducerPort sink, final int maxLineLength)
     {
         if (maxLineLength < 1)
         {

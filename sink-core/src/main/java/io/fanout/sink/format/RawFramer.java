@@ -17,7 +17,7 @@ public final class RawFramer implements Framer
     /** Default block size: 4096 bytes, as basesrc's blocksize. */
     public static final int DEFAULT_BLOCKSIZE = 4096;
 
-    private final MultiSocketSink sink;
+    private final ProducerPort sink;
     private final int blocksize;
     private long buffers;
     private long bytes;
@@ -28,6 +28,12 @@ public final class RawFramer implements Framer
      * @throws IllegalArgumentException for a blocksize under 1.
      */
     public RawFramer(final MultiSocketSink sink, final int blocksize)
+    {
+        this(ProducerPort.of(sink), blocksize);
+    }
+
+    // the seam for tests: any producer port
+    RawFramer(final ProducerPort sink, final int blocksize)
     {
         if (blocksize < 1)
         {
