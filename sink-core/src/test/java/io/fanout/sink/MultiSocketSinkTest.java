@@ -38,44 +38,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * statistics, lapping by the queue capacity (A.2.9) and remove-flush (A.2.7).
  */
 @Timeout(20)
-class MultiSocketSinkTest
+class MultiSocketSinkTest extends LoopbackSinkTest
 {
     private static final long PTS_NONE = MultiSocketSink.CLOCK_TIME_NONE;
 
-    private Loopback loopback;
-    private MultiSocketSink sink;
-    private EventRecorder events;
-
-    @BeforeEach
-    void setUp() throws IOException
-    {
-        loopback = new Loopback();
-    }
-
-    @AfterEach
-    void tearDown()
-    {
-        try
-        {
-            if (sink != null)
-            {
-                sink.close();
-            }
-        }
-        finally
-        {
-            loopback.close();
-        }
-    }
-
-    private MultiSocketSink startSink(final SinkConfig config)
-    {
-        sink = new MultiSocketSink(config);
-        events = new EventRecorder(ch -> sink.getStats(ch));
-        sink.addListener(events);
-        sink.start();
-        return sink;
-    }
 
     /** Adds the server end of a new pair and waits for its clientAdded. */
     private Pair addClient() throws IOException

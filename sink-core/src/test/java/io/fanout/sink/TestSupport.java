@@ -105,6 +105,42 @@ final class TestSupport
         return list;
     }
 
+    /** @return the ASCII bytes of {@code text}. */
+    static byte[] ascii(final String text)
+    {
+        return text.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * A payload of {@code size} ASCII bytes that names its id: {@code "[buffer-007]"} repeated and
+     * cut to size (at least 12 bytes, so that every payload is distinct and readable in a failure).
+     */
+    static byte[] tagged(final int id, final int size)
+    {
+        if (size < 12)
+        {
+            throw new IllegalArgumentException("tagged payloads are at least 12 bytes");
+        }
+        final String tag = String.format("[buffer-%03d]", id);
+        final StringBuilder text = new StringBuilder(size + tag.length());
+        while (text.length() < size)
+        {
+            text.append(tag);
+        }
+        return ascii(text.substring(0, size));
+    }
+
+    /** The concatenation of {@code tagged(id, size)} for every id from {@code first} to {@code last}. */
+    static byte[] taggedRange(final int first, final int last, final int size)
+    {
+        final List<byte[]> parts = new ArrayList<>();
+        for (int id = first; id <= last; id++)
+        {
+            parts.add(tagged(id, size));
+        }
+        return concat(parts);
+    }
+
     static byte[] concat(final List<byte[]> parts)
     {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -321,6 +357,46 @@ final class TestSupport
             }
         }
 
+        /**
+         * Waits until {@code expected.length} bytes arrived, then asserts the stream so far is
+         * exactly {@code expected} (shown as text in a failure when short).
+         */
+        void awaitExactly(final byte[] expected, final String what)
+        {
+            final long deadline = System.nanoTime() + WAIT.toNanos();
+            while (size.get() < expected.length && failure == null && !eof && System.nanoTime() - deadline < 0)
+            {
+                LockSupport.parkNanos(500_000);
+            }
+            // compared whatever arrived: a short stream fails with the difference shown
+            final byte[] actual = bytes();
+            if (expected.length <= 8192 && actual.length <= 8192)
+            {
+                org.junit.jupiter.api.Assertions.assertEquals(
+                    new String(expected, java.nio.charset.StandardCharsets.ISO_8859_1),
+                    new String(actual, java.nio.charset.StandardCharsets.ISO_8859_1), what);
+            }
+            else
+            {
+                final int mismatch = Arrays.mismatch(expected, actual);
+                if (mismatch >= 0)
+                {
+                    final int from = Math.max(0, mismatch - 16);
+                    fail(what + ": received " + actual.length + " of " + expected.length + " bytes, first difference at " +
+                        mismatch + "; expected ..." + preview(expected, from) + "... but got ..." + preview(actual, from) +
+                        "...");
+                }
+            }
+        }
+
+        private static String preview(final byte[] b, final int from)
+        {
+            final int to = Math.min(b.length, from + 48);
+            return from >= to ? "" :
+                new String(Arrays.copyOfRange(b, from, to), java.nio.charset.StandardCharsets.ISO_8859_1)
+                    .replaceAll("[^\\x20-\\x7e]", ".");
+        }
+
         /** Waits for end of stream. */
         void awaitEof()
         {
@@ -336,6 +412,54 @@ final class TestSupport
         {
             channel.close();
             thread.join(2000);
+        }
+    }
+
+    /**
+     * Holds the selector thread inside clientAdded of one channel until {@link #open()} (bounded by
+     * {@link #WAIT}): whatever the producer renders meanwhile is in the ring before the sink can look
+     * at the new client, which makes "the selector thread was late" deterministic. Add it after
+     * any recorder so that the recorder sees the callback first.
+     */
+    static final class AddedGate implements SinkListener
+    {
+        private final SocketChannel channel;
+        private final java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.CountDownLatch opened = new java.util.concurrent.CountDownLatch(1);
+
+        AddedGate(final SocketChannel channel)
+        {
+            this.channel = channel;
+        }
+
+        @Override
+        public void clientAdded(final SocketChannel added)
+        {
+            if (added != channel)
+            {
+                return;
+            }
+            entered.countDown();
+            try
+            {
+                opened.await(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** Waits until the selector thread is held in the callback. */
+        void awaitHeld()
+        {
+            await(() -> entered.getCount() == 0, () -> "the selector thread to enter clientAdded of " + channel);
+        }
+
+        /** Lets the selector thread go on; idempotent. */
+        void open()
+        {
+            opened.countDown();
         }
     }
 

@@ -52,6 +52,8 @@ final class Client
     int offset;
     int jumpMode = JUMP_NONE;
     long jumpSeq;
+    /** Lag limits count the buffers from this sequence on (those after its start was decided). */
+    long limitsFromSeq;
     /** Monotonic time the client last went from having nothing pending to having data pending. */
     long pendingSinceMonoNs;
 

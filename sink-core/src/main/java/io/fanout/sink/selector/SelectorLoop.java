@@ -4,6 +4,7 @@ import io.fanout.sink.ClientFilter;
 import io.fanout.sink.ClientStats;
 import io.fanout.sink.ClientStatus;
 import io.fanout.sink.FilterResult;
+import io.fanout.sink.RecoverPolicy;
 import io.fanout.sink.SinkConfig;
 import io.fanout.sink.SinkListener;
 import io.fanout.sink.SinkStats;
@@ -104,6 +105,8 @@ public final class SelectorLoop implements Runnable
 
     // selector-thread state
     private long lastHead = -1;
+    /** The newest sequence whose arrival the lag limits have been evaluated for (A.1). */
+    private long limitsHead = -1;
     /** Oldest sequence of the retained window (§4.3) as last computed; for retention and statistics. */
     private long retainedOldest;
     private long windowOldestAtHead;
@@ -650,7 +653,7 @@ public final class SelectorLoop implements Runnable
                 }
                 if (index != SyncPolicy.WAIT)
                 {
-                    startAt(client, first - index);
+                    startAt(client, first - index, first);
                     return;
                 }
                 // next-keyframe, or latest-keyframe / burst-keyframe turned next-keyframe (§5.3)
@@ -674,7 +677,7 @@ public final class SelectorLoop implements Runnable
             }
             else
             {
-                startAt(client, head - index);
+                startAt(client, head - index, head - index);
             }
             return;
         }
@@ -699,12 +702,18 @@ public final class SelectorLoop implements Runnable
         return Math.max(oldest, tail);
     }
 
-    private void startAt(final Client client, final long seq)
+    /**
+     * @param seq       the first sequence to send.
+     * @param decidedAt the sequence on whose arrival the start was decided: lag limits count the
+     *                  buffers after it.
+     */
+    private void startAt(final Client client, final long seq, final long decidedAt)
     {
         pending.remove(client);
         client.state = Client.STREAMING;
         client.next = seq;
         client.offset = 0;
+        client.limitsFromSeq = decidedAt + 1;
         place(client, serve(client));
     }
 
@@ -724,24 +733,33 @@ public final class SelectorLoop implements Runnable
     /**
      * Lagging clients only (caught-up ones have nothing pending): lapped ones are removed SLOW;
      * over the soft limit the recover policy moves them (§6.2, A.2.3); over the hard limit they
-     * are removed SLOW (§6.3). Evaluated once per new head, with the same outcomes as per buffer.
+     * are removed SLOW (§6.3).
+     * <p>
+     * Evaluated once per new head, with the outcomes of an evaluation at every buffer (A.1): a
+     * client that is over neither limit at the newest head was over neither at any buffer since
+     * the last evaluation (its position did not move back, and a converted limit grows by at most
+     * one index per buffer: always in buffers and bytes, in time while timestamps do not go
+     * backwards), so nothing happens to it. A client over a limit, or waiting for a keyframe after
+     * a recovery, is replayed buffer by buffer over the buffers that arrived since the last
+     * evaluation ({@link #replayLimits}): resync-latest and resync-keyframe may fire several times
+     * in one batch, a waiting client resumes on the keyframe that arrives, and the hard limit is
+     * checked after each buffer's recovery, as the reference does. Writes this round count as done
+     * before those arrivals (only this thread writes, so none happened between them).
      */
     private void checkLimits()
     {
         final long head = lastHead;
         final long tail = ring.tail();
+        final long from = limitsHead + 1;
         int soft = -1;
         int hard = -1;
+        boolean valid = false;
         if (sync.hasLimits() && tail <= head)
         {
             view.over(tail, head);
             soft = sync.softIndex(view);
             hard = sync.hardIndex(view);
-            if (!ring.validate(tail))
-            {
-                soft = -1; // torn by the producer: the next head change converts again
-                hard = -1;
-            }
+            valid = ring.validate(tail); // else torn by the producer: the next head change converts again
         }
         for (int i = lagging.size() - 1; i >= 0; i--)
         {
@@ -755,53 +773,119 @@ public final class SelectorLoop implements Runnable
                 lapped(client);
                 continue;
             }
-            if (client.jumpMode == Client.JUMP_WAIT_KEYFRAME)
+            if (!valid)
             {
                 continue;
             }
-            int bufpos = (int)Math.max(-1, Math.min(Integer.MAX_VALUE, head - client.nextToTake()));
+            if (client.jumpMode != Client.JUMP_WAIT_KEYFRAME)
+            {
+                final int bufpos = (int)Math.max(-1, Math.min(Integer.MAX_VALUE, head - client.nextToTake()));
+                final boolean overHard = LagPolicy.overHardLimit(bufpos, hard);
+                final boolean overSoft = soft > 0 && bufpos >= soft && config.recoverPolicy() != RecoverPolicy.NONE;
+                if (!overSoft && !overHard)
+                {
+                    continue; // nothing happened to it at any buffer since the last evaluation
+                }
+            }
+            replayLimits(client, Math.max(from, client.limitsFromSeq), head, tail);
+        }
+        if (valid)
+        {
+            limitsHead = head;
+        }
+    }
+
+    /**
+     * §4.2 passes 1 and 2 for one client, at each arrival {@code from .. head} in turn, from its
+     * position now (no write happened in between: only this thread writes). When the producer
+     * tore what was read (it released buffers meanwhile, so the client is about to be found
+     * lapped) nothing is changed.
+     */
+    private void replayLimits(final Client client, final long from, final long head, final long tail)
+    {
+        boolean waiting = client.jumpMode == Client.JUMP_WAIT_KEYFRAME;
+        long waitFrom = client.jumpSeq;
+        long take = waiting ? Long.MAX_VALUE : client.nextToTake();
+        long dropped = 0;
+        boolean moved = false;
+        boolean slow = false;
+        for (long seq = Math.max(from, tail); seq <= head; seq++)
+        {
+            if (waiting)
+            {
+                if (seq < waitFrom || !view.over(tail, seq).isKeyframe(0))
+                {
+                    continue; // skipped while waiting: not counted (§6.2)
+                }
+                waiting = false; // A.2.3: it resumes on the next keyframe
+                take = seq;
+                moved = true;
+            }
+            if (seq < take)
+            {
+                continue;
+            }
+            int bufpos = (int)Math.min(Integer.MAX_VALUE, seq - take);
+            view.over(tail, seq);
+            final int soft = sync.softIndex(view);
             if (soft > 0 && bufpos >= soft)
             {
                 final int position = LagPolicy.recover(view, config.recoverPolicy(), bufpos, soft);
                 if (position != bufpos)
                 {
-                    client.buffersDropped += LagPolicy.dropped(bufpos, position);
-                    jump(client, position, head);
-                    bufpos = Math.max(position, -1);
+                    dropped += LagPolicy.dropped(bufpos, position);
+                    moved = true;
+                    if (position == LagPolicy.NEXT_KEYFRAME)
+                    {
+                        waiting = true;
+                        waitFrom = seq + 1;
+                        continue;
+                    }
+                    take = position >= 0 ? seq - position : seq + 1;
+                    bufpos = position;
                 }
             }
-            if (LagPolicy.overHardLimit(bufpos, hard))
+            if (LagPolicy.overHardLimit(bufpos, sync.hardIndex(view)))
             {
-                removeClient(client, ClientStatus.SLOW);
+                slow = true;
+                break;
             }
+        }
+        if (!ring.validate(tail))
+        {
+            return;
+        }
+        client.buffersDropped += dropped;
+        if (slow)
+        {
+            removeClient(client, ClientStatus.SLOW);
+        }
+        else if (moved)
+        {
+            moveTo(client, waiting, waiting ? waitFrom : take);
         }
     }
 
-    /** Recovery: move the client after the buffer it is writing, if any (§6.2). */
-    private void jump(final Client client, final int position, final long head)
+    /**
+     * Recovery (§6.2): after the buffer it is writing, if any, the client continues at {@code seq},
+     * or waits for a keyframe from {@code seq} on.
+     */
+    private void moveTo(final Client client, final boolean waitKeyframe, final long seq)
     {
-        if (position == LagPolicy.NEXT_KEYFRAME)
-        {
-            if (client.midBuffer())
-            {
-                client.jumpMode = Client.JUMP_WAIT_KEYFRAME;
-                client.jumpSeq = head + 1;
-            }
-            else
-            {
-                toWaiting(client, head + 1);
-            }
-            return;
-        }
-        final long target = position >= 0 ? head - position : head + 1;
         if (client.midBuffer())
         {
-            client.jumpMode = Client.JUMP_TO;
-            client.jumpSeq = target;
+            client.jumpMode = waitKeyframe ? Client.JUMP_WAIT_KEYFRAME : Client.JUMP_TO;
+            client.jumpSeq = seq;
+            return;
+        }
+        client.jumpMode = Client.JUMP_NONE;
+        if (waitKeyframe)
+        {
+            toWaiting(client, seq);
         }
         else
         {
-            client.next = target;
+            client.next = seq;
         }
     }
 
@@ -1113,6 +1197,7 @@ public final class SelectorLoop implements Runnable
                 if (client.jumpMode == Client.JUMP_WAIT_KEYFRAME)
                 {
                     toWaiting(client, client.jumpSeq);
+                    position(client); // the keyframe it waits for may be queued already
                     return GONE;
                 }
                 client.next = Math.max(client.next, client.jumpSeq);
