@@ -37,7 +37,7 @@ import java.nio.ByteBuffer;
  * {@link SlabPool} reuses a slab only when every sequence in it is older than both {@code tail}
  * and {@code retainSeq} (see {@link #reclaimableBefore()}).
  */
-public final class BufferRing
+public final class BufferRing extends RingPadding3
 {
     private static final VarHandle HEAD;
     private static final VarHandle TAIL;
@@ -48,9 +48,9 @@ public final class BufferRing
         try
         {
             final MethodHandles.Lookup lookup = MethodHandles.lookup();
-            HEAD = lookup.findVarHandle(BufferRing.class, "head", long.class);
-            TAIL = lookup.findVarHandle(BufferRing.class, "tail", long.class);
-            RETAIN_SEQ = lookup.findVarHandle(BufferRing.class, "retainSeq", long.class);
+            HEAD = lookup.findVarHandle(RingProducerFields.class, "head", long.class);
+            TAIL = lookup.findVarHandle(RingProducerFields.class, "tail", long.class);
+            RETAIN_SEQ = lookup.findVarHandle(RingReaderFields.class, "retainSeq", long.class);
         }
         catch (final ReflectiveOperationException ex)
         {
@@ -76,15 +76,6 @@ public final class BufferRing
     private final long[] bytesBefore;
     private final Streamheader[] streamheaders;
 
-    // newest published sequence; -1 before the first. Written by the producer (volatile store).
-    @SuppressWarnings("unused")
-    private volatile long head = -1;
-    // oldest retained sequence; written by the producer (release + store-store fence).
-    @SuppressWarnings("unused")
-    private volatile long tail = 0;
-    // oldest sequence the reader still needs; written by the reader (release).
-    @SuppressWarnings("unused")
-    private volatile long retainSeq = 0;
 
     // producer-only state
     private long producerHead = -1;
@@ -373,4 +364,47 @@ public final class BufferRing
     {
         return bytesBefore[(int)seq & mask];
     }
+}
+
+/** Cache-line padding ahead of the producer's fields (the JCTools idiom: padding by inheritance). */
+abstract class RingPadding0
+{
+    byte p000, p001, p002, p003, p004, p005, p006, p007, p008, p009, p010, p011, p012, p013, p014, p015;
+    byte p016, p017, p018, p019, p020, p021, p022, p023, p024, p025, p026, p027, p028, p029, p030, p031;
+    byte p032, p033, p034, p035, p036, p037, p038, p039, p040, p041, p042, p043, p044, p045, p046, p047;
+    byte p048, p049, p050, p051, p052, p053, p054, p055, p056, p057, p058, p059, p060, p061, p062, p063;
+}
+
+/** Written by the producer only, read by the reader: on a cache line of their own. */
+abstract class RingProducerFields extends RingPadding0
+{
+    /** Newest published sequence; -1 before the first. Producer: volatile store. */
+    volatile long head = -1;
+    /** Oldest retained sequence. Producer: release store, then a store-store fence. */
+    volatile long tail;
+}
+
+/** Padding between the producer's and the reader's fields. */
+abstract class RingPadding1 extends RingProducerFields
+{
+    byte p100, p101, p102, p103, p104, p105, p106, p107, p108, p109, p110, p111, p112, p113, p114, p115;
+    byte p116, p117, p118, p119, p120, p121, p122, p123, p124, p125, p126, p127, p128, p129, p130, p131;
+    byte p132, p133, p134, p135, p136, p137, p138, p139, p140, p141, p142, p143, p144, p145, p146, p147;
+    byte p148, p149, p150, p151, p152, p153, p154, p155, p156, p157, p158, p159, p160, p161, p162, p163;
+}
+
+/** Written by the reader only, read by the producer: on a cache line of its own. */
+abstract class RingReaderFields extends RingPadding1
+{
+    /** Oldest sequence the reader still needs. Reader: release store; only grows. */
+    volatile long retainSeq;
+}
+
+/** Padding after the reader's field, before the ring's own (mostly final) fields. */
+abstract class RingPadding3 extends RingReaderFields
+{
+    byte p300, p301, p302, p303, p304, p305, p306, p307, p308, p309, p310, p311, p312, p313, p314, p315;
+    byte p316, p317, p318, p319, p320, p321, p322, p323, p324, p325, p326, p327, p328, p329, p330, p331;
+    byte p332, p333, p334, p335, p336, p337, p338, p339, p340, p341, p342, p343, p344, p345, p346, p347;
+    byte p348, p349, p350, p351, p352, p353, p354, p355, p356, p357, p358, p359, p360, p361, p362, p363;
 }
