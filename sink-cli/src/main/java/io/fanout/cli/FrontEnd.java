@@ -19,6 +19,9 @@ interface FrontEnd extends AutoCloseable
     /** @return connections refused at once because of {@code --max-clients}. */
     long refused();
 
+    /** @return accepts that failed (too many open files, ...); accepting pauses briefly after each. */
+    long acceptFailures();
+
     /** Removes every client and stops listening. */
     @Override
     void close();

@@ -4,6 +4,7 @@ import io.fanout.sink.ClientStatus;
 import io.fanout.sink.MultiSocketSink;
 import io.fanout.sink.SinkConfig;
 import io.fanout.sink.SinkListener;
+import io.fanout.sink.selector.AcceptBackoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +30,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * answered {@code HTTP/1.0 200 OK} with the format's Content-Type and the socket is handed to the
  * sink, which streams to it; a malformed, oversized or too slow request gets 400 and a non-GET
  * 405, and the connection is closed. The sink never closes a socket it was handed: this front end
- * closes each in clientSocketRemoved.
+ * closes each in clientSocketRemoved. An accept that fails (too many open files) is counted and
+ * accepting pauses for 50 ms before it is retried ({@link AcceptBackoff}, logged once per burst),
+ * as in TcpServerSink.
  */
 final class HttpFrontEnd implements FrontEnd
 {
@@ -48,9 +51,12 @@ final class HttpFrontEnd implements FrontEnd
     private final AtomicInteger clients = new AtomicInteger();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong badRequests = new AtomicLong();
+    private final AtomicLong acceptFailures = new AtomicLong();
     private final List<Pending> pending = new ArrayList<>();
     private ServerSocketChannel server;
     private Selector selector;
+    private SelectionKey serverKey;
+    private AcceptBackoff backoff;
     private Thread thread;
     private volatile boolean running;
 
@@ -96,7 +102,8 @@ final class HttpFrontEnd implements FrontEnd
             server.bind(bind, 1024);
             server.configureBlocking(false);
             selector = Selector.open();
-            server.register(selector, SelectionKey.OP_ACCEPT);
+            serverKey = server.register(selector, SelectionKey.OP_ACCEPT);
+            backoff = new AcceptBackoff(LOG, "http", server);
         }
         catch (final IOException ex)
         {
@@ -127,6 +134,12 @@ final class HttpFrontEnd implements FrontEnd
     public long refused()
     {
         return refused.get();
+    }
+
+    @Override
+    public long acceptFailures()
+    {
+        return acceptFailures.get();
     }
 
     /** @return requests answered 400 or 405. */
@@ -164,6 +177,7 @@ final class HttpFrontEnd implements FrontEnd
         {
             while (running)
             {
+                final long pausedNs = backoff.tick(serverKey, System.nanoTime());
                 selector.select(key ->
                 {
                     if (key.isAcceptable())
@@ -174,7 +188,7 @@ final class HttpFrontEnd implements FrontEnd
                     {
                         read((Pending)key.attachment());
                     }
-                }, 100);
+                }, pausedNs > 0 ? Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(pausedNs) + 1)) : 100);
                 expire();
             }
         }
@@ -211,11 +225,13 @@ final class HttpFrontEnd implements FrontEnd
             }
             catch (final IOException ex)
             {
-                LOG.warn("accept failed: {}", ex.toString());
+                acceptFailures.incrementAndGet();
+                backoff.failed(serverKey, ex, System.nanoTime()); // pauses, logs once per burst
                 return;
             }
             if (channel == null)
             {
+                backoff.succeeded(System.nanoTime());
                 return;
             }
             if (maxClients > 0 && clients.get() + pending.size() >= maxClients)

@@ -42,6 +42,12 @@ final class TcpFrontEnd implements FrontEnd
     }
 
     @Override
+    public long acceptFailures()
+    {
+        return server.acceptFailures();
+    }
+
+    @Override
     public void close()
     {
         server.close();

@@ -53,9 +53,23 @@ final class CliProcess implements AutoCloseable
 
     static CliProcess start(final String... args) throws IOException
     {
+        return start(List.of(), args);
+    }
+
+    /**
+     * As {@link #start}, in a shell that first lowers the process's open-file limit (soft and hard,
+     * so that the JVM cannot raise it again) to {@code maxFds}.
+     */
+    static CliProcess startWithFdLimit(final int maxFds, final String... args) throws IOException
+    {
+        return start(List.of("bash", "-c", "ulimit -n " + maxFds + " && exec \"$0\" \"$@\""), args);
+    }
+
+    private static CliProcess start(final List<String> launcher, final String... args) throws IOException
+    {
         final Path jar = Paths.get(System.getProperty("sink.cli.jar", "target/sink-cli.jar"));
         assertTrue(Files.isRegularFile(jar), "the packaged jar is missing: " + jar.toAbsolutePath());
-        final List<String> command = new ArrayList<>();
+        final List<String> command = new ArrayList<>(launcher);
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-jar");
         command.add(jar.toString());
@@ -116,6 +130,20 @@ final class CliProcess implements AutoCloseable
             }
         }
         return seen;
+    }
+
+    /** @return every stderr line so far as one text, for a failure message. */
+    String stderr()
+    {
+        try
+        {
+            return allLines().toString();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return "?";
+        }
     }
 
     @Override

@@ -101,7 +101,7 @@ class RealPeersIT
                 }
                 stdin.write(input, JOINS * part, input.length - JOINS * part);
             }
-            assertEquals(0, cli.awaitExit(WAIT), () -> "stderr: " + lines(cli));
+            assertEquals(0, cli.awaitExit(WAIT), () -> "stderr: " + cli.stderr());
             for (int join = 0; join < JOINS; join++)
             {
                 byte[] capture = captures.get(join).get(60, TimeUnit.SECONDS);
@@ -154,7 +154,7 @@ class RealPeersIT
                 cli.awaitLine(l -> l.contains("\"event\":\"client-added\""), WAIT);
                 stdin.write(input, half, input.length - half);
             }
-            assertEquals(0, cli.awaitExit(WAIT), () -> "stderr: " + lines(cli));
+            assertEquals(0, cli.awaitExit(WAIT), () -> "stderr: " + cli.stderr());
             final byte[] bytes = capture.get(60, TimeUnit.SECONDS);
             assertFirstPacketsArePatPmtKeyframe(bytes, "GDP viewer");
             final Path received = dir.resolve("gdp-viewer.ts");
@@ -241,18 +241,5 @@ class RealPeersIT
             return i;
         }
         throw new AssertionError("not found");
-    }
-
-    private static String lines(final CliProcess cli)
-    {
-        try
-        {
-            return cli.allLines().toString();
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            return "?";
-        }
     }
 }

@@ -52,7 +52,7 @@ class SinkCliEndToEndIT
                     stdin.write(input, off, Math.min(100_000, input.length - off));
                 }
             }
-            assertEquals(0, cli.awaitExit(Duration.ofSeconds(60)), () -> "stderr: " + allLines(cli));
+            assertEquals(0, cli.awaitExit(Duration.ofSeconds(60)), () -> "stderr: " + cli.stderr());
             for (final CompletableFuture<byte[]> client : received)
             {
                 final byte[] bytes = client.get(30, TimeUnit.SECONDS);
@@ -102,19 +102,6 @@ class SinkCliEndToEndIT
             final List<String> lines = cli.allLines();
             assertEquals(1, lines.size(), "one line: " + lines);
             assertTrue(lines.get(0).contains("--no-such-option"), lines.get(0));
-        }
-    }
-
-    private static String allLines(final CliProcess cli)
-    {
-        try
-        {
-            return cli.allLines().toString();
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            return "?";
         }
     }
 

@@ -34,19 +34,6 @@ class SinkCliFeaturesIT
         }
     }
 
-    private static String lines(final CliProcess cli)
-    {
-        try
-        {
-            return cli.allLines().toString();
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            return "?";
-        }
-    }
-
     @Test
     void linesFormatServesEveryLineToNetcatStyleClients() throws Exception
     {
@@ -149,7 +136,7 @@ class SinkCliFeaturesIT
             assertArrayEquals(data, received.array());
             cli.process.toHandle().destroy(); // SIGTERM while standard input is still open
             final int status = cli.awaitExit(WAIT);
-            assertEquals(0, status, () -> "stderr: " + lines(cli));
+            assertEquals(0, status, () -> "stderr: " + cli.stderr());
             cli.awaitLine(l -> l.contains("stopping on signal"), WAIT);
             cli.awaitLine(l -> l.contains("\"status\":\"removed\""), WAIT);
             assertEquals(-1, client.read(ByteBuffer.allocate(16)), "the client is closed after the drain");

@@ -102,7 +102,10 @@ public final class MultiSocketSink implements AutoCloseable
     /**
      * Stops: every client is removed with status {@link ClientStatus#REMOVED} (callbacks run on the
      * selector thread before this returns, unless called from a callback), the selector thread ends
-     * and the queue is released. Idempotent; any thread.
+     * and the queue is released: the sink keeps no reference to any buffer rendered into it (a
+     * render racing with the close releases its own buffer before it returns), and
+     * {@link #stats()} reports nothing queued. Later renders and commits are dropped. Idempotent;
+     * any thread.
      */
     @Override
     public void close()
@@ -167,6 +170,19 @@ public final class MultiSocketSink implements AutoCloseable
             slabs.commit(length, flags, ptsNs, durationNs);
         }
         loop.wakeIfParked();
+        releaseIfClosedMeanwhile();
+    }
+
+    /**
+     * Producer thread, after a publish: when close() ran meanwhile, the selector thread may have
+     * released the queue before this buffer went in; release it again so that it does not stay.
+     */
+    private void releaseIfClosedMeanwhile()
+    {
+        if (state == 2)
+        {
+            ring.releaseReferences();
+        }
     }
 
     /**
@@ -201,7 +217,8 @@ public final class MultiSocketSink implements AutoCloseable
 
     /**
      * Producer thread: publish the oldest {@code length} bytes written into claimed memory and not
-     * yet committed as one buffer. After {@link #close()} nothing is published.
+     * yet committed as one buffer. After {@link #close()} nothing is published and the bytes are
+     * dropped, as by {@link #discard}.
      *
      * @param length     payload bytes.
      * @param flags      {@link BufferFlags} bits.
@@ -214,10 +231,13 @@ public final class MultiSocketSink implements AutoCloseable
     {
         if (state == 2)
         {
+            // dropped, not kept uncommitted: they would pile up at every later claim
+            slabs.discard(Math.max(0, Math.min(length, slabs.uncommitted())));
             return;
         }
         slabs.commit(length, flags, ptsNs, durationNs);
         loop.wakeIfParked();
+        releaseIfClosedMeanwhile();
     }
 
     /**
@@ -331,6 +351,10 @@ public final class MultiSocketSink implements AutoCloseable
      *
      * @param filter the decision per client.
      * @return the channels the filter answered REF for.
+     * @throws RuntimeException what the filter threw (an Error is rethrown as it is, a checked
+     *                          exception thrown sneakily arrives in an IllegalStateException): the
+     *                          clients after the one it threw for are not filtered, those before
+     *                          keep their outcome, and the sink keeps serving.
      */
     public List<SocketChannel> clientFilter(final ClientFilter filter)
     {

@@ -8,8 +8,11 @@ import java.nio.channels.SocketChannel;
  * <p>
  * <b>Threading:</b> every method runs on the sink's selector thread and must not block. Per client
  * the order is {@link #clientAdded}, then {@link #clientRemoved}, then {@link #clientSocketRemoved};
- * a refused duplicate add gives only {@code clientRemoved(channel, DUPLICATE)}. An exception
- * thrown by a listener is logged and the sink keeps serving.
+ * a refused duplicate add gives only {@code clientRemoved(channel, DUPLICATE)}. Whatever a
+ * listener throws (a RuntimeException, a checked exception thrown sneakily, an Error such as
+ * AssertionError) is logged at WARN, the other listeners still get the callback, and the sink
+ * keeps serving; only a VirtualMachineError other than StackOverflowError (out of memory) is
+ * rethrown, and stops the selector thread.
  */
 public interface SinkListener
 {

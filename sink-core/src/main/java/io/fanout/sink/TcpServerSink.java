@@ -19,9 +19,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * settings, and closes each accepted socket when its client is removed (after clientRemoved,
  * before clientSocketRemoved).
  * <p>
- * An accept that fails (too many open files, ...) is logged and counted, and accepting goes on
- * (semantics A.2.10). With a client limit, a connection over it is closed at once and counted in
- * {@link #refusedClients()}; no callback runs for it.
+ * An accept that fails (too many open files, ...) is counted in {@link #acceptFailures()}, and
+ * accepting goes on (semantics A.2.10) after a pause of 50 ms, so that a process out of file
+ * descriptors does not spin on a listening socket that stays acceptable; it is logged once per
+ * burst of failures (at its start, and at its end with the count). With a client limit, a
+ * connection over it is closed at once and counted in {@link #refusedClients()}; no callback runs
+ * for it.
  * <p>
  * Threads: {@link #start()} and {@link #close()} from any thread, once; the rest from any thread.
  */
@@ -40,7 +43,19 @@ public final class TcpServerSink implements AutoCloseable
     private final int maxClients;
     private final AtomicLong refusedClients = new AtomicLong();
     private final AtomicLong acceptFailures = new AtomicLong();
+    private final Accept accept;
     private volatile ServerSocketChannel server;
+
+    /** How a connection is accepted: {@link ServerSocketChannel#accept()}; a seam for tests. */
+    interface Accept
+    {
+        /**
+         * @param server the listening channel, non-blocking.
+         * @return the accepted channel, or null when none is pending.
+         * @throws IOException when accepting failed.
+         */
+        SocketChannel accept(ServerSocketChannel server) throws IOException;
+    }
 
     /**
      * Listens on 127.0.0.1:4953.
@@ -70,6 +85,13 @@ public final class TcpServerSink implements AutoCloseable
      */
     public TcpServerSink(final SinkConfig config, final InetSocketAddress bind, final int maxClients)
     {
+        this(config, bind, maxClients, ServerSocketChannel::accept);
+    }
+
+    /** As the public constructor, with how connections are accepted (tests inject failures). */
+    TcpServerSink(final SinkConfig config, final InetSocketAddress bind, final int maxClients, final Accept accept)
+    {
+        this.accept = Objects.requireNonNull(accept, "accept");
         if (maxClients < 0)
         {
             throw new IllegalArgumentException("maxClients = " + maxClients + " must be >= 0");
@@ -115,6 +137,12 @@ public final class TcpServerSink implements AutoCloseable
         return s == null ? -1 : s.socket().getLocalPort();
     }
 
+    /** @return the address given to listen on (port 0 before {@link #start()} picks one). */
+    InetSocketAddress bindAddress()
+    {
+        return bind;
+    }
+
     /** @return the sink: render, streamheader, listeners, statistics. */
     public MultiSocketSink sink()
     {
@@ -127,7 +155,7 @@ public final class TcpServerSink implements AutoCloseable
         return refusedClients.get();
     }
 
-    /** @return accepts that failed (and were logged). */
+    /** Any thread: @return accepts that failed (each burst of them is logged once). */
     public long acceptFailures()
     {
         return acceptFailures.get();
@@ -155,20 +183,19 @@ public final class TcpServerSink implements AutoCloseable
     private final class Acceptor implements AcceptHandler
     {
         @Override
-        public void onAcceptable(final ServerSocketChannel server, final SelectorLoop loop)
+        public void onAcceptable(final ServerSocketChannel server, final SelectorLoop loop) throws IOException
         {
             while (true)
             {
                 final SocketChannel channel;
                 try
                 {
-                    channel = server.accept();
+                    channel = accept.accept(server);
                 }
                 catch (final IOException ex)
                 {
                     acceptFailures.incrementAndGet();
-                    LOG.warn("accept failed: {}", ex.toString());
-                    return;
+                    throw ex; // the loop pauses accepting and logs the burst (AcceptBackoff)
                 }
                 if (channel == null)
                 {

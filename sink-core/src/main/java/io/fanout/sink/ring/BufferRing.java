@@ -32,16 +32,25 @@ import java.nio.ByteBuffer;
  * {@code seq >= tail}, read the fields of {@code seq} and not of a later buffer.</li>
  * <li>{@code retainSeq} is written by the reader with release semantics and read by the producer
  * with acquire semantics; it only grows.</li>
+ * <li>Payload reuse (a Dekker pair): before it reads payload memory (a gathering write to a
+ * socket) the reader stores the oldest sequence it is about to read in {@code readingSeq}
+ * (volatile), then validates that sequence against {@code tail}; the producer, before it reuses
+ * payload memory, issues a full fence after its {@code tail} stores and then loads
+ * {@code readingSeq}. Either the reader sees the new tail (it is lapped and reads nothing) or the
+ * producer sees the read in flight (and does not reuse that memory).</li>
  * </ol>
  * Payload memory is never reused while the reader may still be writing it to a socket: a
  * {@link SlabPool} reuses a slab only when every sequence in it is older than both {@code tail}
- * and {@code retainSeq} (see {@link #reclaimableBefore()}).
+ * and any read in flight (see {@link #reusableBefore()}). Reuse does not wait for the reader's
+ * retention ({@code retainSeq}): a reader that is late to publish it (a descheduled selector
+ * thread) cannot make the producer allocate more memory than the capacity.
  */
 public final class BufferRing extends RingPadding3
 {
     private static final VarHandle HEAD;
     private static final VarHandle TAIL;
     private static final VarHandle RETAIN_SEQ;
+    private static final VarHandle READING_SEQ;
 
     static
     {
@@ -51,12 +60,16 @@ public final class BufferRing extends RingPadding3
             HEAD = lookup.findVarHandle(RingProducerFields.class, "head", long.class);
             TAIL = lookup.findVarHandle(RingProducerFields.class, "tail", long.class);
             RETAIN_SEQ = lookup.findVarHandle(RingReaderFields.class, "retainSeq", long.class);
+            READING_SEQ = lookup.findVarHandle(RingReaderFields.class, "readingSeq", long.class);
         }
         catch (final ReflectiveOperationException ex)
         {
             throw new ExceptionInInitializerError(ex);
         }
     }
+
+    /** {@link #reading(long)}: no payload read in flight. */
+    public static final long NOT_READING = Long.MAX_VALUE;
 
     /** No keyframe at or before a sequence. */
     public static final long NO_KEYFRAME = -1;
@@ -244,14 +257,41 @@ public final class BufferRing extends RingPadding3
     }
 
     /**
-     * Any thread: the sequences older than the returned one are referenced by neither the ring nor
-     * the reader, so their payload memory may be reused.
+     * Producer thread: the payload memory of the sequences older than the returned one may be
+     * reused: the ring released them, and no read of their payload is in flight on the reader
+     * thread (see the class comment, (4)). A reader that still needs a released sequence has been
+     * lapped and will not read it.
      *
-     * @return {@code min(tail, retainSeq)}.
+     * @return {@code min(tail, readingSeq)}.
      */
-    public long reclaimableBefore()
+    public long reusableBefore()
     {
-        return Math.min((long)TAIL.getAcquire(this), (long)RETAIN_SEQ.getAcquire(this));
+        VarHandle.fullFence(); // (4): the tail stores of publish before, the load of readingSeq after
+        return Math.min(producerTail, (long)READING_SEQ.getVolatile(this));
+    }
+
+    /**
+     * After the sink closed: drop every buffer and streamheader reference, so that a closed sink
+     * holds none of the buffers rendered into it (sequences and byte counts stay, for statistics).
+     * Called by the reader thread once it has stopped, and by the producer after a publish that
+     * raced with the close (so that a buffer published meanwhile does not stay behind).
+     */
+    public void releaseReferences()
+    {
+        java.util.Arrays.fill(buffers, null);
+        java.util.Arrays.fill(streamheaders, null);
+    }
+
+    /**
+     * Reader thread: about to read the payload memory of {@code seq} and newer sequences (a
+     * gathering write), or done with it ({@link #NOT_READING}). Call it before {@link #validate}
+     * of {@code seq}: the producer will not reuse that memory until the next call.
+     *
+     * @param seq the oldest sequence whose payload is read, or {@link #NOT_READING}.
+     */
+    public void reading(final long seq)
+    {
+        READING_SEQ.setVolatile(this, seq);
     }
 
     /**
@@ -398,6 +438,8 @@ abstract class RingReaderFields extends RingPadding1
 {
     /** Oldest sequence the reader still needs. Reader: release store; only grows. */
     volatile long retainSeq;
+    /** Oldest sequence whose payload the reader is reading now, or Long.MAX_VALUE. Reader: volatile store. */
+    volatile long readingSeq = Long.MAX_VALUE;
 }
 
 /** Padding after the reader's field, before the ring's own (mostly final) fields. */

@@ -1,17 +1,21 @@
 package io.fanout.sink.ring;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 
 /**
  * The producer's direct memory: payloads are written into the current {@link Slab} and published
  * into a {@link BufferRing} from there, so that every client shares the one copy.
  * <p>
- * A retired slab is reused once the ring reports every sequence in it reclaimable
- * ({@link BufferRing#reclaimableBefore()}): released by the ring and no longer needed by the
- * reader. Until then a new slab is allocated, so memory is bounded by the ring's capacity plus
- * what the reader has not yet let go of (a lapped client holds a slab only until the selector
- * thread removes it). Producer thread only; allocation-free in steady state.
+ * A retired slab is reused once the ring reports every sequence in it reusable
+ * ({@link BufferRing#reusableBefore()}): released by the ring and not being written to a socket
+ * at that moment; any such slab will do, not only the oldest. Until then a new slab is allocated.
+ * The slabs therefore hold the ring's capacity in bytes plus three slabs (the partly released
+ * oldest, the newest, the one being filled), whatever the reader's pace (a lapped client never
+ * holds a slab), plus what one socket write in flight pins while the producer laps the ring
+ * under it: at most one more capacity and two slabs. Bound: {@code 2 * capacityBytes + 5} slabs
+ * of direct memory, typically {@code capacityBytes} + 3 slabs. Producer thread only;
+ * allocation-free in steady state.
  */
 public final class SlabPool
 {
@@ -20,7 +24,8 @@ public final class SlabPool
 
     private final BufferRing ring;
     private final int slabBytes;
-    private final ArrayDeque<Slab> retired = new ArrayDeque<>();
+    /** Slabs no longer filled, oldest first; some still hold retained buffers. */
+    private final ArrayList<Slab> retired = new ArrayList<>();
     private Slab current;
     private int commitOffset;
     private long slabsAllocated;
@@ -122,11 +127,9 @@ public final class SlabPool
         final Slab old = current;
         final int carry = uncommitted();
         final int need = carry + minFree;
-        Slab next = null;
-        final Slab oldest = retired.peekFirst();
-        if (oldest != null && oldest.lastSeq() < ring.reclaimableBefore() && oldest.capacity() >= need)
+        Slab next = reuse(need);
+        if (next != null)
         {
-            next = retired.pollFirst();
             next.reset();
         }
         else if (need > slabBytes)
@@ -149,10 +152,29 @@ public final class SlabPool
             }
             if (old.capacity() == slabBytes)
             {
-                retired.addLast(old);
+                retired.add(old);
             }
         }
         current = next;
         commitOffset = 0;
+    }
+
+    /** @return the oldest retired slab of at least {@code need} bytes that may be reused, or null. */
+    private Slab reuse(final int need)
+    {
+        if (retired.isEmpty())
+        {
+            return null;
+        }
+        final long reusableBefore = ring.reusableBefore();
+        for (int i = 0, n = retired.size(); i < n; i++)
+        {
+            final Slab slab = retired.get(i);
+            if (slab.lastSeq() < reusableBefore && slab.capacity() >= need)
+            {
+                return retired.remove(i);
+            }
+        }
+        return null;
     }
 }

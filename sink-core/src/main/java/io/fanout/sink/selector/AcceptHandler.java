@@ -1,5 +1,6 @@
 package io.fanout.sink.selector;
 
+import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 
 /**
@@ -13,6 +14,9 @@ public interface AcceptHandler
      *
      * @param server the listening channel, non-blocking.
      * @param loop   the selector loop, to add accepted channels with {@link SelectorLoop#addOnLoop}.
+     * @throws IOException when {@code accept()} failed (too many open files, ...): the loop pauses
+     *                     accepting on this channel for {@link AcceptBackoff#PAUSE_NS} and logs once
+     *                     per burst of failures (semantics A.2.10).
      */
-    void onAcceptable(ServerSocketChannel server, SelectorLoop loop);
+    void onAcceptable(ServerSocketChannel server, SelectorLoop loop) throws IOException;
 }

@@ -15,7 +15,9 @@ import java.nio.ByteBuffer;
  * gather element. The shared buffers' positions and limits are set here, which is safe because
  * only the selector thread writes and the producer never reads them after publication. Slot fields
  * are validated against the ring's tail before any of them is used (a torn read is possible until
- * then). Selector thread only.
+ * then). While the socket write reads payload memory the ring is told ({@link BufferRing#reading}),
+ * so that the producer does not reuse it even if the client is lapped meanwhile. Selector thread
+ * only.
  */
 final class GatherWriter
 {
@@ -89,6 +91,7 @@ final class GatherWriter
             total += end - start;
         }
         batchBytes = total;
+        ring.reading(first); // before validate: the producer does not reuse this memory meanwhile
         try
         {
             if (!ring.validate(first))
@@ -105,6 +108,7 @@ final class GatherWriter
         }
         finally
         {
+            ring.reading(BufferRing.NOT_READING);
             for (int i = 0; i < elements; i++)
             {
                 gather[i] = null;

@@ -11,7 +11,10 @@ import java.util.function.Consumer;
 
 /**
  * The sink's listeners: added and removed from any thread, called on the selector thread. A
- * listener that throws is logged and the others still run: the sink keeps serving.
+ * listener that throws is logged and the others still run: the sink keeps serving. That holds for
+ * whatever it throws (a RuntimeException, a checked exception thrown sneakily, an Error such as
+ * AssertionError or StackOverflowError), except a {@link VirtualMachineError} the JVM cannot go
+ * on from (out of memory, internal error).
  */
 final class Listeners
 {
@@ -52,10 +55,25 @@ final class Listeners
             {
                 call.accept(listener);
             }
-            catch (final RuntimeException ex)
+            catch (final Throwable ex)
             {
+                rethrowIfFatal(ex);
                 LOG.warn("{} listener {} threw; the sink goes on", callback, listener, ex);
             }
+        }
+    }
+
+    /**
+     * Application code (a listener, a client filter) threw {@code ex}: rethrows it when the JVM
+     * cannot go on from it (a VirtualMachineError other than StackOverflowError), returns otherwise.
+     *
+     * @param ex what the application code threw.
+     */
+    static void rethrowIfFatal(final Throwable ex)
+    {
+        if (ex instanceof VirtualMachineError && !(ex instanceof StackOverflowError))
+        {
+            throw (VirtualMachineError)ex;
         }
     }
 }

@@ -70,6 +70,8 @@ public final class SelectorLoop implements Runnable
     private static final Logger LOG = LoggerFactory.getLogger(SelectorLoop.class);
     private static final int READ_BUDGET_BYTES = 256 * 1024;
     private static final long SELECT_TIMEOUT_MS = 100;
+    /** How often clients are checked for a channel closed behind the sink's back: 100 ms. */
+    private static final long SWEEP_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int SPIN_LIMIT = 100;
     private static final int YIELD_LIMIT = 120;
 
@@ -98,6 +100,8 @@ public final class SelectorLoop implements Runnable
     private final Consumer<SelectionKey> onKey = this::onKey;
     private final WallClock wallClock = new WallClock();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    /** Listening channels (selector thread). */
+    private final List<Acceptor> acceptors = new ArrayList<>();
 
     private volatile boolean parked;
     private volatile boolean running = true;
@@ -113,6 +117,10 @@ public final class SelectorLoop implements Runnable
     private final long selectTimeoutMs;
     private long nowMonoNs;
     private int idleCount;
+    private int pausedAcceptors;
+    private long lastSweepMonoNs;
+    /** Set at shutdown: the queue was released, statistics report nothing queued. */
+    private boolean released;
     private long bytesServed;
     private long clientsAdded;
     private long clientsLapped;
@@ -329,7 +337,8 @@ public final class SelectorLoop implements Runnable
 
     /**
      * Any thread: register a listening channel whose connections {@code handler} accepts on the
-     * selector thread.
+     * selector thread. When the handler reports a failed accept, accepting pauses briefly
+     * ({@link AcceptBackoff}).
      *
      * @param server  a bound listening channel.
      * @param handler what to do when it is acceptable.
@@ -341,7 +350,9 @@ public final class SelectorLoop implements Runnable
             try
             {
                 server.configureBlocking(false);
-                server.register(selector, SelectionKey.OP_ACCEPT, handler);
+                final Acceptor acceptor = new Acceptor(handler, new AcceptBackoff(LOG, "tcp", server));
+                acceptor.key = server.register(selector, SelectionKey.OP_ACCEPT, acceptor);
+                acceptors.add(acceptor);
             }
             catch (final IOException ex)
             {
@@ -439,8 +450,9 @@ public final class SelectorLoop implements Runnable
                 {
                     result.complete(onLoop.get());
                 }
-                catch (final RuntimeException ex)
+                catch (final Throwable ex) // a ClientFilter's: the caller gets it, the loop goes on
                 {
+                    Listeners.rethrowIfFatal(ex);
                     result.completeExceptionally(ex);
                 }
             }
@@ -468,6 +480,10 @@ public final class SelectorLoop implements Runnable
             if (ex.getCause() instanceof RuntimeException)
             {
                 throw (RuntimeException)ex.getCause();
+            }
+            if (ex.getCause() instanceof Error)
+            {
+                throw (Error)ex.getCause();
             }
             throw new IllegalStateException(ex.getCause());
         }
@@ -531,6 +547,15 @@ public final class SelectorLoop implements Runnable
         {
             checkTimeouts();
         }
+        if (nowMonoNs - lastSweepMonoNs >= SWEEP_INTERVAL_NS)
+        {
+            lastSweepMonoNs = nowMonoNs;
+            sweepClosedChannels();
+        }
+        if (pausedAcceptors > 0)
+        {
+            resumeAcceptors();
+        }
         work += selector.selectNow(onKey);
         publishRetention();
         if (!drainWaiters.isEmpty())
@@ -566,7 +591,8 @@ public final class SelectorLoop implements Runnable
                 // volatile store of parked, then volatile loads: see the class Javadoc
                 if (ring.head() == lastHead && commands.isEmpty() && running)
                 {
-                    selector.select(onKey, selectTimeoutMs);
+                    selector.select(onKey, pausedAcceptors > 0 ?
+                        Math.min(selectTimeoutMs, TimeUnit.NANOSECONDS.toMillis(AcceptBackoff.PAUSE_NS)) : selectTimeoutMs);
                 }
             }
             finally
@@ -588,7 +614,7 @@ public final class SelectorLoop implements Runnable
             {
                 command.execute(this);
             }
-            catch (final RuntimeException ex)
+            catch (final Exception ex) // a checked one too, thrown sneakily by application code
             {
                 LOG.error("command failed", ex);
             }
@@ -1000,9 +1026,67 @@ public final class SelectorLoop implements Runnable
                 place(client, serve(client));
             }
         }
-        else if (attachment instanceof AcceptHandler && key.isValid() && key.isAcceptable())
+        else if (attachment instanceof Acceptor && key.isValid() && key.isAcceptable())
         {
-            ((AcceptHandler)attachment).onAcceptable((ServerSocketChannel)key.channel(), this);
+            accept((Acceptor)attachment);
+        }
+    }
+
+    private void accept(final Acceptor acceptor)
+    {
+        try
+        {
+            acceptor.handler.onAcceptable((ServerSocketChannel)acceptor.key.channel(), this);
+            acceptor.backoff.succeeded(nowMonoNs);
+        }
+        catch (final IOException ex)
+        {
+            if (!acceptor.backoff.paused())
+            {
+                pausedAcceptors++;
+            }
+            acceptor.backoff.failed(acceptor.key, ex, nowMonoNs);
+        }
+    }
+
+    /** Accepting paused after a failure (A.2.10) resumes once the pause is over. */
+    private void resumeAcceptors()
+    {
+        for (int i = 0, n = acceptors.size(); i < n; i++)
+        {
+            final Acceptor acceptor = acceptors.get(i);
+            if (acceptor.backoff.paused() && acceptor.backoff.tick(acceptor.key, nowMonoNs) == 0)
+            {
+                pausedAcceptors--;
+            }
+        }
+    }
+
+    /**
+     * A.2.6: a channel the application closed behind the sink's back is the peer gone (CLOSED).
+     * Closing a channel cancels its key, so a client waiting for OP_WRITE would never hear of it
+     * (nor would a caught-up or waiting one on a quiet stream): every client is checked here, at
+     * most {@link #SWEEP_INTERVAL_NS} after the close. No allocation.
+     */
+    private void sweepClosedChannels()
+    {
+        sweepClosedChannels(lagging);
+        sweepClosedChannels(caughtUp);
+        sweepClosedChannels(pending);
+    }
+
+    private void sweepClosedChannels(final ClientList list)
+    {
+        for (int i = list.size() - 1; i >= 0; i--)
+        {
+            if (i < list.size())
+            {
+                final Client client = list.get(i);
+                if (!client.key.isValid())
+                {
+                    removeClient(client, ClientStatus.CLOSED);
+                }
+            }
         }
     }
 
@@ -1157,8 +1241,8 @@ public final class SelectorLoop implements Runnable
 
     private SinkStats sinkStatsOnLoop()
     {
-        return Snapshots.sink(ring, retainedOldest, clients.size(), bytesServed, clientsAdded, removedByStatus,
-            clientsLapped, lagging.size());
+        return Snapshots.sink(ring, released ? Snapshots.RELEASED : retainedOldest, clients.size(), bytesServed,
+            clientsAdded, removedByStatus, clientsLapped, lagging.size());
     }
 
     private List<SocketChannel> clientFilterOnLoop(final ClientFilter filter)
@@ -1442,6 +1526,8 @@ public final class SelectorLoop implements Runnable
             }
             drainWaiters.clear();
             ring.retain(Long.MAX_VALUE);
+            ring.releaseReferences(); // the reader has stopped: a closed sink holds no rendered buffer
+            released = true;
             try
             {
                 selector.close();
@@ -1454,6 +1540,20 @@ public final class SelectorLoop implements Runnable
         finally
         {
             stopped.complete(null);
+        }
+    }
+
+    /** A listening channel: who accepts its connections, and its pause after a failed accept. */
+    private static final class Acceptor
+    {
+        final AcceptHandler handler;
+        final AcceptBackoff backoff;
+        SelectionKey key;
+
+        Acceptor(final AcceptHandler handler, final AcceptBackoff backoff)
+        {
+            this.handler = handler;
+            this.backoff = backoff;
         }
     }
 

@@ -15,6 +15,9 @@ import java.util.Map;
  */
 final class Snapshots
 {
+    /** {@link #sink}'s {@code retainedOldest} once the sink closed: the queue was released. */
+    static final long RELEASED = Long.MAX_VALUE;
+
     private Snapshots()
     {
     }
@@ -55,7 +58,7 @@ final class Snapshots
 
     /**
      * @param ring            the ring.
-     * @param retainedOldest  the oldest sequence of the retained window.
+     * @param retainedOldest  the oldest sequence of the retained window, or {@link #RELEASED}.
      * @param numHandles      clients connected.
      * @param bytesServed     bytes written to every client.
      * @param clientsAdded    clients ever added.
@@ -81,11 +84,12 @@ final class Snapshots
         for (int attempt = 0; attempt < 8; attempt++)
         {
             final long head = ring.head();
-            final long tail = Math.max(ring.tail(), Math.min(retainedOldest, head));
             if (head < 0)
             {
                 break;
             }
+            // released: nothing queued; bytes-to-serve still counts what was rendered
+            final long tail = retainedOldest == RELEASED ? head : Math.max(ring.tail(), Math.min(retainedOldest, head));
             if (tail > head)
             {
                 continue;
@@ -94,12 +98,13 @@ final class Snapshots
             final long start = ring.bytesBefore(tail);
             final long newestPts = ring.ptsNs(head);
             final long oldestPts = ring.ptsNs(tail);
-            if (ring.validate(tail))
+            if (ring.validate(retainedOldest == RELEASED ? head : tail))
             {
-                buffersQueued = head - tail + 1;
-                bytesQueued = end - start;
+                final boolean queued = retainedOldest != RELEASED;
+                buffersQueued = queued ? head - tail + 1 : 0;
+                bytesQueued = queued ? end - start : 0;
                 bytesToServe = end;
-                timeQueuedNs = newestPts >= 0 && oldestPts >= 0 ? Math.max(0, newestPts - oldestPts) : 0;
+                timeQueuedNs = queued && newestPts >= 0 && oldestPts >= 0 ? Math.max(0, newestPts - oldestPts) : 0;
                 break;
             }
         }

@@ -175,7 +175,7 @@ class BufferRingTest
     }
 
     @Test
-    void reclaimableIsTheOlderOfTailAndRetention()
+    void reusableIsTheOlderOfTailAndAReadInFlight()
     {
         final BufferRing ring = new BufferRing(4, 1 << 20);
         ring.retain(0);
@@ -184,9 +184,12 @@ class BufferRingTest
             publish(ring, direct(1), 0);
         }
         assertEquals(2, ring.tail());
-        assertEquals(0, ring.reclaimableBefore(), "the lapped reader may still be writing 0 and 1");
-        ring.retain(4);
-        assertEquals(2, ring.reclaimableBefore());
+        assertEquals(2, ring.reusableBefore(), "released by the capacity: a lapped reader reads nothing of 0 and 1");
+        ring.reading(1); // a write that validated 1 before the producer released it
+        assertEquals(1, ring.reusableBefore());
+        ring.reading(BufferRing.NOT_READING);
+        assertEquals(2, ring.reusableBefore());
+        assertEquals(0, ring.retainSeq(), "reuse does not wait for the reader's retention");
     }
 
     @Test

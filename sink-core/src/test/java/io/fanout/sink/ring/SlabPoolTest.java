@@ -103,6 +103,51 @@ class SlabPoolTest
         assertEquals("eeeeeeee", read(ring, 4));
     }
 
+    /**
+     * Issue 6 item 2: a reader that publishes no retention (a descheduled selector thread, or one
+     * held in a callback) cannot make the producer allocate beyond the capacity: slabs the ring
+     * released are reused at once. 40 MiB through a ring of 4 MiB takes at most 4 + 3 slabs.
+     */
+    @Test
+    void aSilentReaderDoesNotMakeThePoolGrowPastTheCapacity()
+    {
+        final int slab = 1 << 20;
+        final BufferRing ring = new BufferRing(65536, 4L * slab);
+        final SlabPool pool = new SlabPool(ring, slab);
+        for (int i = 0; i < 640; i++)
+        {
+            final ByteBuffer memory = pool.claim(64 * 1024);
+            memory.position(memory.position() + 64 * 1024);
+            pool.commit(64 * 1024, 0, -1, -1);
+        }
+        assertEquals(0, ring.retainSeq(), "the reader never published a retention");
+        assertTrue(pool.slabsAllocated() <= 4 + 3, "slabs allocated: " + pool.slabsAllocated());
+    }
+
+    /** A slab the reader is writing to a socket is not reused, even once the ring released it. */
+    @Test
+    void aSlabBeingReadIsNotReusedUntilTheReadEnds()
+    {
+        final BufferRing ring = new BufferRing(2, 1 << 20);
+        final SlabPool pool = new SlabPool(ring, 8);
+        write(pool.claim(8), "aaaaaaaa");
+        pool.commit(8, 0, -1, -1);          // seq 0 fills slab 1
+        ring.reading(0);                    // a gathering write of seq 0 in flight
+        assertTrue(ring.validate(0));
+        for (final String s : new String[] {"bbbbbbbb", "cccccccc", "dddddddd"})
+        {
+            write(pool.claim(8), s);
+            pool.commit(8, 0, -1, -1);      // capacity 2: seq 0 released by seq 2
+        }
+        assertTrue(ring.isLapped(0), "seq 0 released by the capacity");
+        assertEquals(4, pool.slabsAllocated(), "slab 1 is still being read");
+        ring.reading(BufferRing.NOT_READING);
+        write(pool.claim(8), "eeeeeeee");
+        pool.commit(8, 0, -1, -1);
+        assertEquals(4, pool.slabsAllocated(), "reused once the read ended");
+        assertEquals("eeeeeeee", read(ring, 4));
+    }
+
     @Test
     void discardedBytesAreNeverPublished()
     {
