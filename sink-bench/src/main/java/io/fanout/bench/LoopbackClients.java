@@ -24,10 +24,14 @@ final class LoopbackClients implements AutoCloseable
     private final Thread reader;
     private volatile boolean running = true;
     private volatile long bytesRead;
+    private final long[] perClient;
+    private final java.util.concurrent.atomic.AtomicLongArray published;
 
     LoopbackClients(final MultiSocketSink sink, final int count) throws IOException
     {
         selector = Selector.open();
+        perClient = new long[count];
+        published = new java.util.concurrent.atomic.AtomicLongArray(count);
         try (ServerSocketChannel server = ServerSocketChannel.open())
         {
             server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), count + 1);
@@ -38,7 +42,7 @@ final class LoopbackClients implements AutoCloseable
                 channels.add(client);
                 channels.add(accepted);
                 client.configureBlocking(false);
-                client.register(selector, SelectionKey.OP_READ);
+                client.register(selector, SelectionKey.OP_READ, i);
                 sink.add(accepted);
             }
         }
@@ -52,27 +56,45 @@ final class LoopbackClients implements AutoCloseable
         return bytesRead;
     }
 
+    /** @return the fewest bytes any client has read (a scan; any thread). */
+    long minClientBytes()
+    {
+        long min = Long.MAX_VALUE;
+        for (int i = 0; i < perClient.length; i++)
+        {
+            min = Math.min(min, published.get(i));
+        }
+        return perClient.length == 0 ? bytesRead : min;
+    }
+
+    private final ByteBuffer scratch = ByteBuffer.allocateDirect(1 << 20);
+    private final java.util.function.Consumer<SelectionKey> onKey = this::onKey;
+
+    private void onKey(final SelectionKey key)
+    {
+        try
+        {
+            final int index = (Integer)key.attachment();
+            while (((SocketChannel)key.channel()).read(scratch.clear()) > 0)
+            {
+                bytesRead += scratch.position();
+                perClient[index] += scratch.position();
+            }
+            published.lazySet(index, perClient[index]);
+        }
+        catch (final IOException ex)
+        {
+            key.cancel();
+        }
+    }
+
     private void drain()
     {
-        final ByteBuffer scratch = ByteBuffer.allocateDirect(1 << 20);
         try
         {
             while (running)
             {
-                selector.select(key ->
-                {
-                    try
-                    {
-                        while (((SocketChannel)key.channel()).read(scratch.clear()) > 0)
-                        {
-                            bytesRead += scratch.position();
-                        }
-                    }
-                    catch (final IOException ex)
-                    {
-                        key.cancel();
-                    }
-                }, 100);
+                selector.select(onKey, 100);
             }
         }
         catch (final IOException ex)

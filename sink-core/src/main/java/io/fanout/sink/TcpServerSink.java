@@ -207,6 +207,17 @@ public final class TcpServerSink implements AutoCloseable
                     closeQuietly(channel);
                     continue;
                 }
+                try
+                {
+                    // the sink coalesces its own writes (one gathering write per client per round):
+                    // Nagle would only hold a caught-up client's buffer back until the peer's
+                    // delayed ACK, tens of milliseconds on loopback
+                    channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                }
+                catch (final IOException | UnsupportedOperationException ex)
+                {
+                    LOG.debug("TCP_NODELAY not set on {}", channel, ex);
+                }
                 final SinkConfig config = sink.config();
                 loop.addOnLoop(channel, true, config.syncMethod(), config.burstFormat(), config.burstValue(),
                     config.burstFormat(), -1, loop.currentHead());

@@ -46,10 +46,11 @@ final class GatherWriter
      *
      * @param client  the client; {@code client.next <= lastSeq}.
      * @param lastSeq the newest sequence to send.
+     * @param budget  offer no more buffers once this many bytes are offered (the first is always offered).
      * @return bytes written (0 when the socket is full), or {@link #LAPPED}.
      * @throws IOException when the socket write fails.
      */
-    long write(final Client client, final long lastSeq) throws IOException
+    long write(final Client client, final long lastSeq, final long budget) throws IOException
     {
         final long first = client.next;
         int elements = 0;
@@ -57,7 +58,7 @@ final class GatherWriter
         long total = 0;
         ByteBuffer previous = null;
         int previousEnd = -1;
-        for (long seq = first; seq <= lastSeq && count < MAX_BATCH_BUFFERS; seq++)
+        for (long seq = first; seq <= lastSeq && count < MAX_BATCH_BUFFERS && total < budget; seq++)
         {
             if (seq > first && ring.streamheader(seq) != client.recordedHeader)
             {
