@@ -4,7 +4,6 @@ import io.fanout.sink.ClientFilter;
 import io.fanout.sink.ClientStats;
 import io.fanout.sink.ClientStatus;
 import io.fanout.sink.FilterResult;
-import io.fanout.sink.RecoverPolicy;
 import io.fanout.sink.SinkConfig;
 import io.fanout.sink.SinkListener;
 import io.fanout.sink.SinkStats;
@@ -12,7 +11,6 @@ import io.fanout.sink.SyncMethod;
 import io.fanout.sink.UnitFormat;
 import io.fanout.sink.ring.BufferRing;
 import io.fanout.sink.ring.Streamheader;
-import io.fanout.sink.sync.LagPolicy;
 import io.fanout.sink.sync.QueueView;
 import io.fanout.sink.sync.SyncPolicy;
 import org.jctools.queues.MpscUnboundedArrayQueue;
@@ -111,6 +109,7 @@ public final class SelectorLoop implements Runnable
     private final ClientList pending = new ClientList();
     private final SyncEngine sync;
     private final RingQueueView view;
+    private final LagLimits limits;
     private final List<DrainWaiter> drainWaiters = new ArrayList<>();
     private final GatherWriter writer;
     private final ByteBuffer readScratch = ByteBuffer.allocateDirect(64 * 1024);
@@ -126,8 +125,6 @@ public final class SelectorLoop implements Runnable
 
     // selector-thread state
     private long lastHead = -1;
-    /** The newest sequence whose arrival the lag limits have been evaluated for (A.1). */
-    private long limitsHead = -1;
     /** Oldest sequence of the retained window (§4.3) as last computed; for retention and statistics. */
     private long retainedOldest;
     private long windowOldestAtHead;
@@ -163,6 +160,26 @@ public final class SelectorLoop implements Runnable
         this.writer = new GatherWriter(ring);
         this.sync = new SyncEngine(config);
         this.view = new RingQueueView(ring);
+        this.limits = new LagLimits(ring, config, sync, new LagLimits.Outcomes()
+        {
+            @Override
+            public void lapped(final Client client)
+            {
+                SelectorLoop.this.lapped(client);
+            }
+
+            @Override
+            public void removeSlow(final Client client)
+            {
+                removeClient(client, ClientStatus.SLOW);
+            }
+
+            @Override
+            public void toWaiting(final Client client, final long fromSeq)
+            {
+                SelectorLoop.this.toWaiting(client, fromSeq);
+            }
+        });
         final long timeoutMs = config.timeoutNs() / 1_000_000L;
         this.selectTimeoutMs = config.timeoutNs() > 0 ? Math.max(1, Math.min(SELECT_TIMEOUT_MS, timeoutMs / 4)) :
             SELECT_TIMEOUT_MS;
@@ -572,7 +589,7 @@ public final class SelectorLoop implements Runnable
             {
                 serveRound();
             }
-            checkLimits();
+            limits.check(lagging, lastHead);
             computeRetention();
         }
         else if (roundPending && nowMonoNs - roundPendingSinceNs >= lingerNs)
@@ -587,7 +604,7 @@ public final class SelectorLoop implements Runnable
         }
         if (config.timeoutNs() > 0)
         {
-            checkTimeouts();
+            limits.checkTimeouts(lagging, nowMonoNs);
         }
         if (nowMonoNs - lastSweepMonoNs >= SWEEP_INTERVAL_NS)
         {
@@ -838,184 +855,6 @@ public final class SelectorLoop implements Runnable
         client.jumpMode = Client.JUMP_NONE;
         pending.add(client);
         setInterest(client, readInterest(client));
-    }
-
-    /**
-     * Lagging clients only (caught-up ones have nothing pending): lapped ones are removed SLOW;
-     * over the soft limit the recover policy moves them (§6.2, A.2.3); over the hard limit they
-     * are removed SLOW (§6.3).
-     * <p>
-     * Evaluated once per new head, with the outcomes of an evaluation at every buffer (A.1): a
-     * client that is over neither limit at the newest head was over neither at any buffer since
-     * the last evaluation (its position did not move back, and a converted limit grows by at most
-     * one index per buffer: always in buffers and bytes, in time while timestamps do not go
-     * backwards), so nothing happens to it. A client over a limit, or waiting for a keyframe after
-     * a recovery, is replayed buffer by buffer over the buffers that arrived since the last
-     * evaluation ({@link #replayLimits}): resync-latest and resync-keyframe may fire several times
-     * in one batch, a waiting client resumes on the keyframe that arrives, and the hard limit is
-     * checked after each buffer's recovery, as the reference does. Writes this round count as done
-     * before those arrivals (only this thread writes, so none happened between them).
-     */
-    private void checkLimits()
-    {
-        final long head = lastHead;
-        final long tail = ring.tail();
-        final long from = limitsHead + 1;
-        int soft = -1;
-        int hard = -1;
-        boolean valid = false;
-        if (sync.hasLimits() && tail <= head)
-        {
-            view.over(tail, head);
-            soft = sync.softIndex(view);
-            hard = sync.hardIndex(view);
-            valid = ring.validate(tail); // else torn by the producer: the next head change converts again
-        }
-        for (int i = lagging.size() - 1; i >= 0; i--)
-        {
-            if (i >= lagging.size())
-            {
-                continue;
-            }
-            final Client client = lagging.get(i);
-            if (client.next < tail)
-            {
-                lapped(client);
-                continue;
-            }
-            if (!valid)
-            {
-                continue;
-            }
-            if (client.jumpMode != Client.JUMP_WAIT_KEYFRAME)
-            {
-                final int bufpos = (int)Math.max(-1, Math.min(Integer.MAX_VALUE, head - client.nextToTake()));
-                final boolean overHard = LagPolicy.overHardLimit(bufpos, hard);
-                final boolean overSoft = soft > 0 && bufpos >= soft && config.recoverPolicy() != RecoverPolicy.NONE;
-                if (!overSoft && !overHard)
-                {
-                    continue; // nothing happened to it at any buffer since the last evaluation
-                }
-            }
-            replayLimits(client, Math.max(from, client.limitsFromSeq), head, tail);
-        }
-        if (valid)
-        {
-            limitsHead = head;
-        }
-    }
-
-    /**
-     * §4.2 passes 1 and 2 for one client, at each arrival {@code from .. head} in turn, from its
-     * position now (no write happened in between: only this thread writes). When the producer
-     * tore what was read (it released buffers meanwhile, so the client is about to be found
-     * lapped) nothing is changed.
-     */
-    private void replayLimits(final Client client, final long from, final long head, final long tail)
-    {
-        boolean waiting = client.jumpMode == Client.JUMP_WAIT_KEYFRAME;
-        long waitFrom = client.jumpSeq;
-        long take = waiting ? Long.MAX_VALUE : client.nextToTake();
-        long dropped = 0;
-        boolean moved = false;
-        boolean slow = false;
-        for (long seq = Math.max(from, tail); seq <= head; seq++)
-        {
-            if (waiting)
-            {
-                if (seq < waitFrom || !view.over(tail, seq).isKeyframe(0))
-                {
-                    continue; // skipped while waiting: not counted (§6.2)
-                }
-                waiting = false; // A.2.3: it resumes on the next keyframe
-                take = seq;
-                moved = true;
-            }
-            if (seq < take)
-            {
-                continue;
-            }
-            int bufpos = (int)Math.min(Integer.MAX_VALUE, seq - take);
-            view.over(tail, seq);
-            final int soft = sync.softIndex(view);
-            if (soft > 0 && bufpos >= soft)
-            {
-                final int position = LagPolicy.recover(view, config.recoverPolicy(), bufpos, soft);
-                if (position != bufpos)
-                {
-                    dropped += LagPolicy.dropped(bufpos, position);
-                    moved = true;
-                    if (position == LagPolicy.NEXT_KEYFRAME)
-                    {
-                        waiting = true;
-                        waitFrom = seq + 1;
-                        continue;
-                    }
-                    take = position >= 0 ? seq - position : seq + 1;
-                    bufpos = position;
-                }
-            }
-            if (LagPolicy.overHardLimit(bufpos, sync.hardIndex(view)))
-            {
-                slow = true;
-                break;
-            }
-        }
-        if (!ring.validate(tail))
-        {
-            return;
-        }
-        client.buffersDropped += dropped;
-        if (slow)
-        {
-            removeClient(client, ClientStatus.SLOW);
-        }
-        else if (moved)
-        {
-            moveTo(client, waiting, waiting ? waitFrom : take);
-        }
-    }
-
-    /**
-     * Recovery (§6.2): after the buffer it is writing, if any, the client continues at {@code seq},
-     * or waits for a keyframe from {@code seq} on.
-     */
-    private void moveTo(final Client client, final boolean waitKeyframe, final long seq)
-    {
-        if (client.midBuffer())
-        {
-            client.jumpMode = waitKeyframe ? Client.JUMP_WAIT_KEYFRAME : Client.JUMP_TO;
-            client.jumpSeq = seq;
-            return;
-        }
-        client.jumpMode = Client.JUMP_NONE;
-        if (waitKeyframe)
-        {
-            toWaiting(client, seq);
-        }
-        else
-        {
-            client.next = seq;
-        }
-    }
-
-    /** A.2.5: a client with data pending that accepted no byte for timeoutNs is removed SLOW. */
-    private void checkTimeouts()
-    {
-        final long timeoutNs = config.timeoutNs();
-        for (int i = lagging.size() - 1; i >= 0; i--)
-        {
-            if (i >= lagging.size())
-            {
-                continue;
-            }
-            final Client client = lagging.get(i);
-            final long stalledSince = Math.max(client.lastActivityMonoNs, client.pendingSinceMonoNs);
-            if (nowMonoNs - stalledSince > timeoutNs)
-            {
-                removeClient(client, ClientStatus.SLOW);
-            }
-        }
     }
 
     /** Once per new head: what minimum retention and the keyframe rule keep (§4.3 (b), (c)). */
