@@ -177,7 +177,12 @@ final class HttpFrontEnd implements FrontEnd
         {
             while (running)
             {
+                final boolean wasPaused = backoff.paused();
                 final long pausedNs = backoff.tick(serverKey, System.nanoTime());
+                if (wasPaused && !backoff.paused())
+                {
+                    accept(); // ends the burst when the backlog is empty, even with no new connection
+                }
                 selector.select(key ->
                 {
                     if (key.isAcceptable())

@@ -11,8 +11,6 @@ import io.fanout.sink.SyncMethod;
 import io.fanout.sink.UnitFormat;
 import io.fanout.sink.ring.BufferRing;
 import io.fanout.sink.ring.Streamheader;
-import io.fanout.sink.sync.QueueView;
-import io.fanout.sink.sync.SyncPolicy;
 import org.jctools.queues.MpscUnboundedArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,6 +108,7 @@ public final class SelectorLoop implements Runnable
     private final SyncEngine sync;
     private final RingQueueView view;
     private final LagLimits limits;
+    private final StartPositions positions;
     private final List<DrainWaiter> drainWaiters = new ArrayList<>();
     private final GatherWriter writer;
     private final ByteBuffer readScratch = ByteBuffer.allocateDirect(64 * 1024);
@@ -160,6 +159,20 @@ public final class SelectorLoop implements Runnable
         this.writer = new GatherWriter(ring);
         this.sync = new SyncEngine(config);
         this.view = new RingQueueView(ring);
+        this.positions = new StartPositions(ring, sync, lagging, ready, new StartPositions.Outcomes()
+        {
+            @Override
+            public void lapped(final Client client)
+            {
+                SelectorLoop.this.lapped(client);
+            }
+
+            @Override
+            public void startAt(final Client client, final long seq, final long decidedAt)
+            {
+                SelectorLoop.this.startAt(client, seq, decidedAt);
+            }
+        });
         this.limits = new LagLimits(ring, config, sync, new LagLimits.Outcomes()
         {
             @Override
@@ -739,94 +752,9 @@ public final class SelectorLoop implements Runnable
         {
             if (i < pending.size())
             {
-                position(pending.get(i));
+                positions.position(pending.get(i));
             }
         }
-    }
-
-    /**
-     * Positions a new or waiting client if the buffers it waits for exist: A.1, the start is
-     * computed on the queue as it stood when the first buffer after the add was queued.
-     */
-    private void position(final Client client)
-    {
-        for (int attempt = 0; attempt < 4; attempt++)
-        {
-            final long head = ring.head();
-            final long tail = ring.tail();
-            if (client.state == Client.NEW)
-            {
-                final long first = client.addSeq + 1;
-                if (first > head)
-                {
-                    return;
-                }
-                if (first < tail)
-                {
-                    lapped(client);
-                    return;
-                }
-                final long oldest = windowOldest(first, tail);
-                view.over(oldest, first);
-                final int index = SyncPolicy.startIndex(view, client.syncMethod, 0,
-                    client.burstMinFormat, client.burstMinValue, client.burstMaxFormat, client.burstMaxValue);
-                if (!ring.validate(oldest))
-                {
-                    continue; // the producer moved the tail while we read: decide again
-                }
-                if (index != SyncPolicy.WAIT)
-                {
-                    startAt(client, first - index, first);
-                    return;
-                }
-                // next-keyframe, or latest-keyframe / burst-keyframe turned next-keyframe (§5.3)
-                client.state = Client.WAITING_KEYFRAME;
-                client.waitFromSeq = first + 1;
-            }
-            final long from = Math.max(client.waitFromSeq, tail);
-            if (from > head)
-            {
-                return;
-            }
-            view.over(from, head);
-            final int index = view.keyframeAtOrNewer(view.length() - 1);
-            if (!ring.validate(from))
-            {
-                continue;
-            }
-            if (index == QueueView.NONE)
-            {
-                client.waitFromSeq = head + 1; // buffers without a keyframe are forgotten
-            }
-            else
-            {
-                startAt(client, head - index, head - index);
-            }
-            return;
-        }
-        lapped(client); // the producer kept lapping the window: it is outrunning this client
-    }
-
-    /**
-     * The oldest sequence of the retained queue as it stood when {@code seq} was queued: what
-     * minimum retention and the keyframe rule keep, and what lagging clients still need.
-     */
-    private long windowOldest(final long seq, final long tail)
-    {
-        long oldest = seq - sync.retentionIndex(view.over(tail, seq));
-        for (int i = 0, n = lagging.size(); i < n; i++)
-        {
-            final long needed = lagging.get(i).next;
-            if (needed < oldest)
-            {
-                oldest = needed;
-            }
-        }
-        for (int i = 0, n = ready.size(); i < n; i++)
-        {
-            oldest = Math.min(oldest, ready.get(i).next);
-        }
-        return Math.max(oldest, tail);
     }
 
     /**
@@ -996,6 +924,9 @@ public final class SelectorLoop implements Runnable
             if (acceptor.backoff.paused() && acceptor.backoff.tick(acceptor.key, nowMonoNs) == 0)
             {
                 pausedAcceptors--;
+                // one accept round now: it ends the burst when the backlog is empty, even if no
+                // new connection ever makes the key acceptable again
+                accept(acceptor);
             }
         }
     }
@@ -1089,7 +1020,7 @@ public final class SelectorLoop implements Runnable
             return;
         }
         pending.add(client);
-        position(client);
+        positions.position(client);
     }
 
     /** @return the ring head when the caller last looked: for acceptors adding on the loop. */
@@ -1143,7 +1074,7 @@ public final class SelectorLoop implements Runnable
         }
         if (client.state != Client.STREAMING)
         {
-            position(client); // buffers rendered before the call may already give it a start
+            positions.position(client); // buffers rendered before the call may already give it a start
             if (client.removing)
             {
                 return;
@@ -1228,7 +1159,7 @@ public final class SelectorLoop implements Runnable
                 if (client.jumpMode == Client.JUMP_WAIT_KEYFRAME)
                 {
                     toWaiting(client, client.jumpSeq);
-                    position(client); // the keyframe it waits for may be queued already
+                    positions.position(client); // the keyframe it waits for may be queued already
                     return GONE;
                 }
                 client.next = Math.max(client.next, client.jumpSeq);
