@@ -613,7 +613,7 @@ public final class SelectorLoop implements Runnable
         if (ready.size() > 0)
         {
             work++;
-            serveReady();
+            serveEach(ready);
         }
         if (config.timeoutNs() > 0)
         {
@@ -712,35 +712,22 @@ public final class SelectorLoop implements Runnable
     {
         final long start = System.nanoTime();
         servedThrough = lastHead;
-        serveCaughtUp();
+        serveEach(caughtUp);
         final long roundNs = System.nanoTime() - start;
         roundPending = false;
         lingerNs = roundNs >= LINGER_MIN_ROUND_NS ? Math.min(MAX_LINGER_NS, 2 * roundNs) : 0;
     }
 
-    /** One turn for each client of the ready list. */
-    private void serveReady()
+    /** One turn for each client of {@code list} (the ready or the caught-up clients). */
+    private void serveEach(final ClientList list)
     {
-        for (int i = ready.size() - 1; i >= 0; i--)
+        for (int i = list.size() - 1; i >= 0; i--)
         {
-            if (i >= ready.size())
+            if (i >= list.size())
             {
                 continue;
             }
-            final Client client = ready.get(i);
-            place(client, serve(client));
-        }
-    }
-
-    private void serveCaughtUp()
-    {
-        for (int i = caughtUp.size() - 1; i >= 0; i--)
-        {
-            if (i >= caughtUp.size())
-            {
-                continue;
-            }
-            final Client client = caughtUp.get(i);
+            final Client client = list.get(i);
             place(client, serve(client));
         }
     }

@@ -61,49 +61,9 @@ public final class BurstLimits
             case BUFFERS:
                 return value <= length ? (int)Math.max(0, value - 1) : -1;
             case BYTES:
-            {
-                // bytesThrough is monotonic: binary search for the first index reaching the value
-                int lo = 0;
-                int hi = length - 1;
-                if (q.bytesThrough(hi) < value)
-                {
-                    return -1;
-                }
-                while (lo < hi)
-                {
-                    final int mid = (lo + hi) >>> 1;
-                    if (q.bytesThrough(mid) >= value)
-                    {
-                        hi = mid;
-                    }
-                    else
-                    {
-                        lo = mid + 1;
-                    }
-                }
-                return lo;
-            }
+                return q.firstIndexWithBytes(value);
             case TIME:
-            {
-                long first = -1;
-                for (int i = 0; i < length; i++)
-                {
-                    final long pts = q.ptsNs(i);
-                    if (pts < 0)
-                    {
-                        continue;
-                    }
-                    if (first < 0)
-                    {
-                        first = pts;
-                    }
-                    if (first - pts >= value)
-                    {
-                        return i;
-                    }
-                }
-                return -1;
-            }
+                return q.firstIndexWithAge(value);
             default:
                 return -1;
         }

@@ -35,51 +35,19 @@ public final class LagPolicy
         switch (format)
         {
             case BYTES:
-            {
-                if (q.bytesThrough(length - 1) <= limit)
-                {
-                    return length + 1;
-                }
-                int lo = 0;
-                int hi = length - 1;
-                while (lo < hi)
-                {
-                    final int mid = (lo + hi) >>> 1;
-                    if (q.bytesThrough(mid) > limit)
-                    {
-                        hi = mid;
-                    }
-                    else
-                    {
-                        lo = mid + 1;
-                    }
-                }
-                return lo + 1;
-            }
+                // the reference's strict "&gt;": the first index whose total exceeds the limit
+                return limit == Long.MAX_VALUE ? length + 1 : afterIndex(q.firstIndexWithBytes(limit + 1), length);
             case TIME:
-            {
-                long first = -1;
-                for (int i = 0; i < length; i++)
-                {
-                    final long pts = q.ptsNs(i);
-                    if (pts < 0)
-                    {
-                        continue;
-                    }
-                    if (first < 0)
-                    {
-                        first = pts;
-                    }
-                    if (first - pts > limit)
-                    {
-                        return i + 1;
-                    }
-                }
-                return length + 1;
-            }
+                return limit == Long.MAX_VALUE ? length + 1 : afterIndex(q.firstIndexWithAge(limit + 1), length);
             default:
                 return (int)Math.min(limit, Integer.MAX_VALUE);
         }
+    }
+
+    /** @return one past {@code index}, or {@code length + 1} ("cannot trigger") for none. */
+    private static int afterIndex(final int index, final int length)
+    {
+        return index == QueueView.NONE ? length + 1 : index + 1;
     }
 
     /**

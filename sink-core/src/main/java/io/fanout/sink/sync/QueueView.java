@@ -37,6 +37,61 @@ public interface QueueView
     }
 
     /**
+     * @param bytes a byte total.
+     * @return the first index whose {@link #bytesThrough} is at least {@code bytes}, or {@link #NONE}
+     * (a binary search: the totals only grow with the index).
+     */
+    default int firstIndexWithBytes(final long bytes)
+    {
+        int lo = 0;
+        int hi = length() - 1;
+        if (bytesThrough(hi) < bytes)
+        {
+            return NONE;
+        }
+        while (lo < hi)
+        {
+            final int mid = (lo + hi) >>> 1;
+            if (bytesThrough(mid) >= bytes)
+            {
+                hi = mid;
+            }
+            else
+            {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+
+    /**
+     * @param ageNs an age in ns.
+     * @return the first index whose buffer has a timestamp at least {@code ageNs} older than the
+     * newest timestamped buffer's, or {@link #NONE}; buffers without a timestamp are skipped.
+     */
+    default int firstIndexWithAge(final long ageNs)
+    {
+        long first = -1;
+        for (int i = 0; i < length(); i++)
+        {
+            final long pts = ptsNs(i);
+            if (pts < 0)
+            {
+                continue;
+            }
+            if (first < 0)
+            {
+                first = pts;
+            }
+            if (first - pts >= ageNs)
+            {
+                return i;
+            }
+        }
+        return NONE;
+    }
+
+    /**
      * The first keyframe at {@code index} or older (the reference's find_syncframe direction +1).
      *
      * @param index where to start, or -1.

@@ -38,7 +38,8 @@ public final class Retention
         }
         if (bytesMin >= 0)
         {
-            index = Math.max(index, firstBytesReaching(q, bytesMin));
+            final int reached = q.firstIndexWithBytes(bytesMin);
+            index = Math.max(index, reached == QueueView.NONE ? last : reached);
         }
         if (timeMinNs >= 0)
         {
@@ -61,30 +62,6 @@ public final class Retention
         final int limit = softMaxBuffers > 0 ? Math.min(q.length(), softMaxBuffers) : q.length();
         final int newest = q.keyframeAtOrOlder(0);
         return newest != QueueView.NONE && newest < limit ? newest : 0;
-    }
-
-    private static int firstBytesReaching(final QueueView q, final long bytesMin)
-    {
-        final int last = q.length() - 1;
-        if (q.bytesThrough(last) < bytesMin)
-        {
-            return last;
-        }
-        int lo = 0;
-        int hi = last;
-        while (lo < hi)
-        {
-            final int mid = (lo + hi) >>> 1;
-            if (q.bytesThrough(mid) >= bytesMin)
-            {
-                hi = mid;
-            }
-            else
-            {
-                lo = mid + 1;
-            }
-        }
-        return lo;
     }
 
     private static int timeIndex(final QueueView q, final long timeMinNs)
