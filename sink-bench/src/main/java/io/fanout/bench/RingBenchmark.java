@@ -1,6 +1,6 @@
 package io.fanout.bench;
 
-import io.fanout.sink.ring.BufferRing;
+import io.fanout.sink.internal.ring.BufferRing;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -4,7 +4,7 @@ import io.fanout.sink.ClientStatus;
 import io.fanout.sink.MultiSocketSink;
 import io.fanout.sink.SinkConfig;
 import io.fanout.sink.SinkListener;
-import io.fanout.sink.selector.AcceptBackoff;
+import io.fanout.sink.internal.agent.AcceptBackoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,9 +1,9 @@
 package io.fanout.sink;
 
-import io.fanout.sink.ring.BufferRing;
-import io.fanout.sink.ring.SlabPool;
-import io.fanout.sink.ring.Streamheader;
-import io.fanout.sink.selector.SelectorLoop;
+import io.fanout.sink.internal.ring.BufferRing;
+import io.fanout.sink.internal.ring.SlabPool;
+import io.fanout.sink.internal.ring.Streamheader;
+import io.fanout.sink.internal.agent.SelectorLoop;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,7 +1,7 @@
 package io.fanout.sink;
 
-import io.fanout.sink.selector.AcceptHandler;
-import io.fanout.sink.selector.SelectorLoop;
+import io.fanout.sink.internal.agent.AcceptHandler;
+import io.fanout.sink.internal.agent.SelectorLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -3,7 +3,7 @@ package io.fanout.sink;
 import io.fanout.sink.TestSupport.EventRecorder;
 import io.fanout.sink.TestSupport.Kind;
 import io.fanout.sink.TestSupport.Loopback;
-import io.fanout.sink.selector.AcceptBackoff;
+import io.fanout.sink.internal.agent.AcceptBackoff;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,59 @@
+package io.fanout.sink.internal.agent;
+
+import java.util.Arrays;
+
+/**
+ * An unordered set of clients with O(1) add and remove (swap with the last), so the selector can
+ * keep caught-up and lagging clients apart. Iterate from the end to the start to remove while
+ * iterating. Selector thread only.
+ */
+final class ClientList
+{
+    private Client[] clients = new Client[16];
+    private int size;
+
+    int size()
+    {
+        return size;
+    }
+
+    Client get(final int index)
+    {
+        return clients[index];
+    }
+
+    void add(final Client client)
+    {
+        if (client.list != null)
+        {
+            client.list.remove(client);
+        }
+        if (size == clients.length)
+        {
+            clients = Arrays.copyOf(clients, size * 2);
+        }
+        clients[size] = client;
+        client.list = this;
+        client.listIndex = size;
+        size++;
+    }
+
+    void remove(final Client client)
+    {
+        if (client.list != this)
+        {
+            return;
+        }
+        final int index = client.listIndex;
+        final int last = --size;
+        if (index != last)
+        {
+            final Client moved = clients[last];
+            clients[index] = moved;
+            moved.listIndex = index;
+        }
+        clients[last] = null;
+        client.list = null;
+        client.listIndex = -1;
+    }
+}
