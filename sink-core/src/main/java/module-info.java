@@ -10,7 +10,7 @@
  */
 module io.fanout.sink
 {
-    requires org.agrona;
+    requires transitive org.agrona; // SinkConfig takes an Agrona IdleStrategy
     requires org.jctools.core;
     requires org.slf4j;
 

@@ -3,7 +3,7 @@ package io.fanout.sink;
 import io.fanout.sink.internal.ring.BufferRing;
 import io.fanout.sink.internal.ring.SlabPool;
 import io.fanout.sink.internal.ring.Streamheader;
-import io.fanout.sink.internal.agent.SelectorLoop;
+import io.fanout.sink.internal.agent.SinkProxy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -49,7 +49,7 @@ public final class MultiSocketSink implements AutoCloseable
     private final SinkConfig config;
     private final BufferRing ring;
     private final SlabPool slabs;
-    private final SelectorLoop loop;
+    private final SinkProxy loop;
     private final Object lifecycleLock = new Object();
     private volatile int state; // 0 new, 1 started, 2 closed
 
@@ -64,7 +64,7 @@ public final class MultiSocketSink implements AutoCloseable
         slabs = new SlabPool(ring, SlabPool.DEFAULT_SLAB_BYTES);
         try
         {
-            loop = new SelectorLoop(ring, config);
+            loop = new SinkProxy(ring, config, "fanout-selector-" + SINK_COUNT.incrementAndGet());
         }
         catch (final IOException ex)
         {
@@ -93,7 +93,7 @@ public final class MultiSocketSink implements AutoCloseable
             }
             if (state == 0)
             {
-                loop.start("fanout-selector-" + SINK_COUNT.incrementAndGet());
+                loop.start();
                 state = 1;
             }
         }
@@ -270,7 +270,7 @@ public final class MultiSocketSink implements AutoCloseable
      */
     public void add(final SocketChannel channel)
     {
-        addFull(channel, config.syncMethod(), config.burstFormat(), config.burstValue(), config.burstFormat(), -1);
+        addFull(channel, ClientSync.defaults(config));
     }
 
     /**
@@ -300,16 +300,24 @@ public final class MultiSocketSink implements AutoCloseable
         final long maxValue)
     {
         Objects.requireNonNull(channel, "channel");
-        Objects.requireNonNull(syncMethod, "syncMethod");
-        Objects.requireNonNull(minFormat, "minFormat");
-        Objects.requireNonNull(maxFormat, "maxFormat");
-        if (minFormat == maxFormat && minFormat != UnitFormat.UNDEFINED && minValue >= 0 && maxValue >= 0 &&
-            maxValue < minValue)
-        {
-            throw new IllegalArgumentException("burst maxValue " + maxValue + " < minValue " + minValue);
-        }
+        addFull(channel, new ClientSync(syncMethod, minFormat, minValue, maxFormat, maxValue));
+    }
+
+    /**
+     * Any thread: {@link #addFull(SocketChannel, SyncMethod, UnitFormat, long, UnitFormat, long)}
+     * with the sync method and burst as one value.
+     *
+     * @param channel a connected socket channel.
+     * @param sync    where the client starts.
+     * @throws IllegalStateException before {@link #start()} or after {@link #close()}.
+     * @throws NullPointerException  when {@code channel} or {@code sync} is null.
+     */
+    public void addFull(final SocketChannel channel, final ClientSync sync)
+    {
+        Objects.requireNonNull(channel, "channel");
+        Objects.requireNonNull(sync, "sync");
         checkRunning();
-        loop.add(channel, syncMethod, minFormat, minValue, maxFormat, maxValue);
+        loop.add(channel, sync);
     }
 
     /**
@@ -409,7 +417,7 @@ public final class MultiSocketSink implements AutoCloseable
         return loop.drain(timeoutNs);
     }
 
-    SelectorLoop loop()
+    SinkProxy loop()
     {
         return loop;
     }

@@ -1,7 +1,7 @@
 package io.fanout.sink;
 
 import io.fanout.sink.internal.agent.AcceptHandler;
-import io.fanout.sink.internal.agent.SelectorLoop;
+import io.fanout.sink.internal.agent.SinkAgent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -182,8 +182,10 @@ public final class TcpServerSink implements AutoCloseable
 
     private final class Acceptor implements AcceptHandler
     {
+        private final ClientSync clientSync = ClientSync.defaults(sink.config());
+
         @Override
-        public void onAcceptable(final ServerSocketChannel server, final SelectorLoop loop) throws IOException
+        public void onAcceptable(final ServerSocketChannel server, final SinkAgent agent) throws IOException
         {
             while (true)
             {
@@ -201,7 +203,7 @@ public final class TcpServerSink implements AutoCloseable
                 {
                     return;
                 }
-                if (maxClients > 0 && loop.clientCount() >= maxClients)
+                if (maxClients > 0 && agent.clientCount() >= maxClients)
                 {
                     refusedClients.incrementAndGet();
                     closeQuietly(channel);
@@ -218,9 +220,7 @@ public final class TcpServerSink implements AutoCloseable
                 {
                     LOG.debug("TCP_NODELAY not set on {}", channel, ex);
                 }
-                final SinkConfig config = sink.config();
-                loop.addOnLoop(channel, true, config.syncMethod(), config.burstFormat(), config.burstValue(),
-                    config.burstFormat(), -1, loop.currentHead());
+                agent.addAccepted(channel, clientSync);
             }
         }
 

@@ -4,19 +4,20 @@ import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 
 /**
- * Accepts connections for a listening channel registered with {@link SelectorLoop#registerAcceptor}.
+ * Accepts connections for a listening channel registered with {@link SinkProxy#registerAcceptor}.
  * Runs on the selector thread.
  */
 public interface AcceptHandler
 {
     /**
-     * The listening channel is acceptable: accept what is pending and add it.
+     * The listening channel is acceptable: accept what is pending and hand each connection to the
+     * agent ({@link SinkAgent#addAccepted}, or {@link SinkAgent#handshake} first).
      *
      * @param server the listening channel, non-blocking.
-     * @param loop   the selector loop, to add accepted channels with {@link SelectorLoop#addOnLoop}.
-     * @throws IOException when {@code accept()} failed (too many open files, ...): the loop pauses
-     *                     accepting on this channel for {@link AcceptBackoff#PAUSE_NS} and logs once
-     *                     per burst of failures (semantics A.2.10).
+     * @param agent  the agent that owns the clients.
+     * @throws IOException when {@code accept()} failed (too many open files, ...): accepting on this
+     *                     channel pauses for {@link AcceptBackoff#PAUSE_NS} and the burst is logged once
+     *                     (docs/semantics.md A.2.10).
      */
-    void onAcceptable(ServerSocketChannel server, SelectorLoop loop) throws IOException;
+    void onAcceptable(ServerSocketChannel server, SinkAgent agent) throws IOException;
 }

@@ -56,4 +56,18 @@ final class ClientList
         client.list = null;
         client.listIndex = -1;
     }
+
+    /**
+     * @param bound the answer is at most this.
+     * @return the smallest {@code next} of the clients here, or {@code bound} when that is smaller.
+     */
+    long minNext(final long bound)
+    {
+        long oldest = bound;
+        for (int i = 0; i < size; i++)
+        {
+            oldest = Math.min(oldest, clients[i].next);
+        }
+        return oldest;
+    }
 }

@@ -30,7 +30,7 @@ final class Snapshots
     static ClientStats client(final BufferRing ring, final Client client)
     {
         final long head = ring.head();
-        final long lagBuffers = client.state == Client.STREAMING ? Math.max(0, head - client.next + 1) : 0;
+        final long lagBuffers = client.state() == ClientState.STREAMING ? Math.max(0, head - client.next + 1) : 0;
         long lagBytes = 0;
         if (lagBuffers > 0)
         {
@@ -39,7 +39,7 @@ final class Snapshots
             lagBytes = ring.validate(client.next) ? Math.max(0, end - start) : 0;
         }
         final long now = System.nanoTime();
-        final long durationNs = client.removing ?
+        final long durationNs = client.removed() ?
             client.disconnectMonoNs - client.connectMonoNs : now - client.connectMonoNs;
         return new ClientStats(
             client.bytesSent,
@@ -53,7 +53,7 @@ final class Snapshots
             client.lastBufferPtsNs,
             lagBuffers,
             lagBytes,
-            client.status);
+            client.status());
     }
 
     /**

@@ -31,7 +31,7 @@ final class SyncEngine
 
     void clientAdded(final Client client)
     {
-        if (usesKeyframeRule(client.syncMethod))
+        if (usesKeyframeRule(client.sync.syncMethod()))
         {
             keyframeRuleClients++;
         }
@@ -39,7 +39,7 @@ final class SyncEngine
 
     void clientRemoved(final Client client)
     {
-        if (usesKeyframeRule(client.syncMethod))
+        if (usesKeyframeRule(client.sync.syncMethod()))
         {
             keyframeRuleClients--;
         }

@@ -1,5 +1,6 @@
 package io.fanout.sink.internal.sync;
 
+import io.fanout.sink.ClientSync;
 import io.fanout.sink.SyncMethod;
 import io.fanout.sink.UnitFormat;
 
@@ -74,6 +75,21 @@ public final class SyncPolicy
             default:
                 throw new IllegalArgumentException("sync method " + method);
         }
+    }
+
+    /**
+     * {@link #startIndex(QueueView, SyncMethod, int, UnitFormat, long, UnitFormat, long)} for a
+     * client's sync method and burst as one value.
+     *
+     * @param q      the retained queue, index 0 newest, length at least 1.
+     * @param sync   the client's sync method and burst.
+     * @param bufpos index of the oldest buffer the client may receive (0: just the newest).
+     * @return the index to start at, or {@link #WAIT}.
+     */
+    public static int startIndex(final QueueView q, final ClientSync sync, final int bufpos)
+    {
+        return startIndex(q, sync.syncMethod(), bufpos, sync.minFormat(), sync.minValue(), sync.maxFormat(),
+            sync.maxValue());
     }
 
     /** A.2.1 burst: minIdx if it is under maxIdx, else the buffer just newer than maxIdx. */

@@ -1,0 +1,436 @@
+package io.fanout.sink.internal.agent;
+
+import io.fanout.sink.ClientStatus;
+import io.fanout.sink.ClientSync;
+import io.fanout.sink.SinkConfig;
+import io.fanout.sink.SinkStats;
+import io.fanout.sink.internal.ring.BufferRing;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentTerminationException;
+import org.jctools.queues.MessagePassingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * The selector thread's agent: owns every client, the retention it publishes to the ring, and all
+ * socket I/O; runs every callback (docs/design.md, "Structure"; docs/threading.md).
+ * <p>
+ * Its duty cycle ({@link #doWork()}) is short and returns a work count, as Aeron's agents do: run a
+ * bounded number of commands; when the ring's head moved, position waiting clients, write a round
+ * to the caught-up clients (or let it linger, {@link WriteRounds}), apply the lag limits to the
+ * lagging clients and recompute the retained window; give each ready client a turn; expire
+ * stalled clients; resume paused listeners; poll the selector without blocking; publish the
+ * retention; complete drains. Between cycles with no work it idles through an Agrona
+ * {@code IdleStrategy} ({@link WakeableIdle}), woken by the producer and by command submitters.
+ * <p>
+ * The parts decide and return values ({@link StartDecision}, {@link LagDecision},
+ * {@link WriteOutcome}); this class carries them out: list moves, interest ops, removals.
+ * Selector thread only, except where a method says otherwise.
+ */
+public final class SinkAgent implements Agent
+{
+    private static final Logger LOG = LoggerFactory.getLogger(SinkAgent.class);
+    /** Most commands run per duty cycle: the rest wait for the next cycle, which comes at once. */
+    static final int COMMAND_LIMIT = 64;
+    /** How often clients are checked for a channel closed behind the sink's back: 100 ms. */
+    static final long SWEEP_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final String roleName;
+    private final BufferRing ring;
+    private final Selector selector;
+    private final CommandQueue commands;
+    private final ClientRegistry registry = new ClientRegistry();
+    private final WallClock wallClock = new WallClock();
+    private final StalledClients stalled;
+    private final ClientLifecycle lifecycle;
+    private final StartPositions positions;
+    private final LagLimits limits;
+    private final ClientWriter writer;
+    private final InboundReader reader = new InboundReader();
+    private final RetainedWindow window;
+    private final DrainBarrier drains = new DrainBarrier();
+    private final WriteRounds rounds = new WriteRounds();
+    private final Acceptors acceptors = new Acceptors();
+    private final ClientCommands clientCommands;
+    private final Placement placement;
+    private final MessagePassingQueue.Consumer<Command> runCommand = this::run;
+    private final Consumer<SelectionKey> onKey = this::onKey;
+
+    private long lastHead = -1;
+    private long nowMonoNs;
+    private long nowWallNs;
+    private long lastSweepMonoNs;
+    private boolean stopRequested;
+    /** Set at shutdown: the queue was released, statistics report nothing queued. */
+    private boolean released;
+
+    SinkAgent(
+        final String roleName,
+        final BufferRing ring,
+        final SinkConfig config,
+        final Selector selector,
+        final CommandQueue commands,
+        final Listeners listeners)
+    {
+        this.roleName = roleName;
+        this.ring = ring;
+        this.selector = selector;
+        this.commands = commands;
+        final SyncEngine sync = new SyncEngine(config);
+        this.stalled = new StalledClients(config.timeoutNs(), registry.lagging(), System.nanoTime());
+        this.lifecycle = new ClientLifecycle(config, selector, registry, sync, stalled, listeners, wallClock);
+        this.positions = new StartPositions(ring, sync, registry);
+        this.limits = new LagLimits(ring, config, sync);
+        this.writer = new ClientWriter(ring, config.resendStreamheader());
+        this.window = new RetainedWindow(ring, sync);
+        this.clientCommands = new ClientCommands(this, registry, lifecycle, ring);
+        this.placement = new Placement(registry, lifecycle, stalled);
+    }
+
+    @Override
+    public String roleName()
+    {
+        return roleName;
+    }
+
+    /**
+     * One duty cycle.
+     *
+     * @return the work done: 0 lets the idle strategy idle.
+     * @throws IOException when polling the selector fails (logged; the next cycle goes on).
+     */
+    @Override
+    public int doWork() throws IOException
+    {
+        nowMonoNs = System.nanoTime();
+        nowWallNs = wallClock.wallNs(nowMonoNs);
+        int work = commands.drain(runCommand, COMMAND_LIMIT);
+        final long head = ring.head();
+        if (head != lastHead)
+        {
+            lastHead = head;
+            work++;
+            positionAll(registry.pending());
+            rounds.published(nowMonoNs);
+            if (rounds.due(nowMonoNs))
+            {
+                serveRound();
+            }
+            applyLagLimits();
+            window.headMoved(head);
+        }
+        else if (rounds.due(nowMonoNs))
+        {
+            work++;
+            serveRound();
+        }
+        if (registry.ready().size() > 0)
+        {
+            work++;
+            serveEach(registry.ready());
+        }
+        work += removeStalled();
+        if (nowMonoNs - lastSweepMonoNs >= SWEEP_INTERVAL_NS)
+        {
+            lastSweepMonoNs = nowMonoNs;
+            lifecycle.sweepClosedChannels();
+        }
+        work += acceptors.resume(this, nowMonoNs);
+        work += selector.selectNow(onKey);
+        publishRetention();
+        if (!drains.isEmpty())
+        {
+            drains.complete(lastHead, rounds.pending(), registry.oldestNeeded(Long.MAX_VALUE));
+        }
+        if (stopRequested)
+        {
+            throw new AgentTerminationException(true); // the runner stops and calls onClose
+        }
+        return work;
+    }
+
+    /**
+     * Any thread, for the idle strategy's check after it marked the thread parked: is there input
+     * that the last duty cycle has not seen (a new head, or a command)?
+     */
+    boolean hasInput()
+    {
+        return ring.head() != lastHead || !commands.isEmpty();
+    }
+
+    /** Shutdown: every client is removed REMOVED, waiters complete, the ring's buffers are released. */
+    @Override
+    public void onClose()
+    {
+        commands.close(runCommand, () -> clientCommands.clear(ClientStatus.REMOVED));
+        drains.completeAll();
+        ring.retain(Long.MAX_VALUE);
+        ring.releaseReferences(); // the reader has stopped: a closed sink holds no rendered buffer
+        released = true;
+        try
+        {
+            selector.close();
+        }
+        catch (final IOException ex)
+        {
+            LOG.debug("closing the selector failed", ex);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // requests, on the selector thread (commands, acceptors and callbacks)
+    // ------------------------------------------------------------------------------------------
+
+    /** The agent stops at the end of this duty cycle. */
+    void requestStop()
+    {
+        stopRequested = true;
+    }
+
+    /** @return the client requests (add, remove, clear, statistics, filter). */
+    ClientCommands clients()
+    {
+        return clientCommands;
+    }
+
+    /** @return the number of clients. */
+    public int clientCount()
+    {
+        return registry.size();
+    }
+
+    /**
+     * Adds a connection accepted by a listener: the sink owns its channel and closes it on removal.
+     *
+     * @param channel    the accepted channel.
+     * @param clientSync its sync method and burst.
+     */
+    public void addAccepted(final SocketChannel channel, final ClientSync clientSync)
+    {
+        add(channel, true, clientSync, ring.head());
+    }
+
+    void add(final SocketChannel channel, final boolean owns, final ClientSync sync, final long addSeq)
+    {
+        final Client client = lifecycle.add(channel, owns, sync, addSeq);
+        if (client != null)
+        {
+            registry.pending().add(client);
+            position(client);
+        }
+    }
+
+    void addDrain(final long targetSeq, final CompletableFuture<Boolean> done)
+    {
+        drains.add(targetSeq, done);
+    }
+
+    void registerAcceptor(final ServerSocketChannel server, final AcceptHandler handler)
+        throws IOException
+    {
+        acceptors.register(selector, server, handler);
+    }
+
+    /** @return the statistics figures this agent keeps, for {@link Snapshots#sink}. */
+    SinkStats sinkStats()
+    {
+        return Snapshots.sink(ring, released ? Snapshots.RELEASED : window.retainedOldest(), registry.size(),
+            writer.bytesServed(), registry.added(), registry.removedByStatus(), registry.lapped(),
+            registry.lagging().size());
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // carrying out decisions
+    // ------------------------------------------------------------------------------------------
+
+    /** A new or waiting client: start it if the buffers it waits for exist. */
+    void position(final Client client)
+    {
+        final StartDecision decision = positions.decide(client);
+        if (decision.kind() == StartDecision.Kind.START)
+        {
+            registry.pending().remove(client);
+            client.startAt(decision.seq(), decision.decidedAt());
+            place(client, writer.serve(client, lastHead, nowMonoNs, nowWallNs));
+        }
+        else if (decision.kind() == StartDecision.Kind.LAPPED)
+        {
+            lapped(client);
+        }
+    }
+
+    private void positionAll(final ClientList list)
+    {
+        for (int i = list.size() - 1; i >= 0; i--)
+        {
+            if (i < list.size())
+            {
+                position(list.get(i));
+            }
+        }
+    }
+
+    private void applyLagLimits()
+    {
+        final ClientList lagging = registry.lagging();
+        limits.begin(lastHead);
+        for (int i = lagging.size() - 1; i >= 0; i--)
+        {
+            if (i >= lagging.size())
+            {
+                continue;
+            }
+            final Client client = lagging.get(i);
+            final LagDecision decision = limits.decide(client);
+            client.buffersDropped += decision.dropped();
+            switch (decision.kind())
+            {
+                case LAPPED -> lapped(client);
+                case SLOW -> lifecycle.remove(client, ClientStatus.SLOW);
+                case RESYNC -> client.recover(false, decision.seq());
+                case WAIT_KEYFRAME ->
+                {
+                    if (client.recover(true, decision.seq()))
+                    {
+                        placement.toWaiting(client, decision.seq());
+                    }
+                }
+                default ->
+                {
+                }
+            }
+        }
+        limits.end();
+    }
+
+    private int removeStalled()
+    {
+        final ArrayList<Client> expired = stalled.poll(nowMonoNs);
+        for (int i = 0, n = expired.size(); i < n; i++)
+        {
+            lifecycle.remove(expired.get(i), ClientStatus.SLOW);
+        }
+        return expired.size();
+    }
+
+    private void serveRound()
+    {
+        final long start = System.nanoTime();
+        rounds.started(lastHead);
+        serveEach(registry.caughtUp());
+        rounds.finished(System.nanoTime() - start);
+    }
+
+    /** One turn for each client of {@code list} (the ready or the caught-up clients). */
+    private void serveEach(final ClientList list)
+    {
+        for (int i = list.size() - 1; i >= 0; i--)
+        {
+            if (i < list.size())
+            {
+                final Client client = list.get(i);
+                place(client, writer.serve(client, lastHead, nowMonoNs, nowWallNs));
+            }
+        }
+    }
+
+    /** Carries out where a turn of writes left the client. */
+    void place(final Client client, final WriteOutcome outcome)
+    {
+        if (client.removed())
+        {
+            return;
+        }
+        switch (outcome)
+        {
+            case CAUGHT_UP -> placement.caughtUp(client);
+            case TURN_OVER -> placement.turnOver(client);
+            case BLOCKED -> placement.blocked(client, nowMonoNs);
+            case LAPPED -> lapped(client);
+            case FAILED -> lifecycle.fail(client, writer.failure());
+            case FLUSHED -> lifecycle.remove(client, ClientStatus.FLUSHING);
+            case WAIT_KEYFRAME ->
+            {
+                placement.toWaiting(client, client.jumpSeq());
+                position(client); // the keyframe it waits for may be queued already
+            }
+            default -> throw new IllegalStateException("write outcome " + outcome);
+        }
+    }
+
+    private void lapped(final Client client)
+    {
+        registry.countLapped();
+        lifecycle.remove(client, ClientStatus.SLOW);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // the selector
+    // ------------------------------------------------------------------------------------------
+
+    private void onKey(final SelectionKey key)
+    {
+        final Object attachment = key.attachment();
+        if (attachment instanceof Client)
+        {
+            final Client client = (Client)attachment;
+            if (!key.isValid() || client.removed())
+            {
+                return;
+            }
+            final int ready = key.readyOps();
+            if ((ready & SelectionKey.OP_READ) != 0 && !reader.read(client))
+            {
+                lifecycle.fail(client, reader.failure());
+                return;
+            }
+            if ((ready & SelectionKey.OP_WRITE) != 0 && key.isValid())
+            {
+                place(client, writer.serve(client, lastHead, nowMonoNs, nowWallNs));
+            }
+        }
+        else if (attachment instanceof Acceptors.Acceptor && key.isValid() && key.isAcceptable())
+        {
+            acceptors.accept((Acceptors.Acceptor)attachment, this, nowMonoNs);
+        }
+    }
+
+    private void publishRetention()
+    {
+        if (lastHead < 0)
+        {
+            return;
+        }
+        final long caughtUpNeed = registry.caughtUp().size() > 0 ? rounds.caughtUpNeed() : Long.MAX_VALUE;
+        window.publish(registry.oldestNeeded(caughtUpNeed));
+    }
+
+    private void run(final Command command)
+    {
+        try
+        {
+            command.execute(this);
+        }
+        catch (final Exception ex) // a checked one too, thrown sneakily by application code
+        {
+            LOG.error("command failed", ex);
+        }
+    }
+
+    /** Any thread: @return the count of adds between their read of the head and their execution. */
+    AtomicInteger pendingAdds()
+    {
+        return window.pendingAdds();
+    }
+}
