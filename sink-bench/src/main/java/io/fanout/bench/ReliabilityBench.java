@@ -56,7 +56,7 @@ import java.util.concurrent.locks.LockSupport;
  * ahead of the slowest reader, so readers are never near the 16 MiB lag limit that resyncs
  * (resync-latest) or removes (slow) the stalled clients. With resync-latest a stalled client
  * skips buffers until the queue capacity (64 MiB) laps the buffer it is half-way through, which
- * it can never finish: then it is removed SLOW (A.2.9). Each stalled socket is added again when
+ * it can never finish: then it is removed SLOW (docs/semantics.md A.2.9). Each stalled socket is added again when
  * it is removed (its socket is still full), so that five clients that never read are there for
  * the whole run.</li>
  * <li><b>memory</b> ({@code --seconds 30 --stalled 100}): the default configuration, 100 clients

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * <li>{@code publish}: one publish with the reader caught up (the producer retains its own head:
  * the release path runs every time, as with a caught-up selector).</li>
  * <li>{@code publishFull}: one publish into a full ring the reader never releases: the capacity
- * path (A.2.9) releases the oldest buffer every time.</li>
+ * path (docs/semantics.md A.2.9) releases the oldest buffer every time.</li>
  * <li>group {@code spsc}: a producer publishing and a reader following it, reading each slot's
  * fields, validating and retaining, as the selector thread does. The aux counters give the
  * reads that found a new buffer, and the reads that found none.</li>

@@ -99,7 +99,7 @@ public class SyncBenchmark
             halfTimeNs * 3 / 2);
     }
 
-    /** @return a limit in bytes converted to a buffer index (§5.2), as per new buffer for lagging clients. */
+    /** @return a limit in bytes converted to a buffer index (docs/semantics.md §5.2), as per new buffer for lagging clients. */
     @Benchmark
     public int limitBytes()
     {

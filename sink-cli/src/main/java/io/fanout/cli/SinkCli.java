@@ -85,7 +85,7 @@ public final class SinkCli implements Callable<Integer>
     @Option(names = "--http-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
         description = "--http: how long a client may take to send its request head before it gets 400 "
             + "(default: 5s).")
-    long httpTimeoutNs = HttpFrontEnd.HEAD_TIMEOUT_NS;
+    long httpTimeoutNs = HttpHandshake.DEFAULT_TIMEOUT_NS;
 
     // ---- input ----
     @Option(names = "--format", paramLabel = "FORMAT",
@@ -308,7 +308,7 @@ public final class SinkCli implements Callable<Integer>
         {
             throw new UsageException("--blocksize " + blocksize + " is out of range 1.." + MAX_BLOCKSIZE);
         }
-        if (httpTimeoutNs != HttpFrontEnd.HEAD_TIMEOUT_NS && !http)
+        if (httpTimeoutNs != HttpHandshake.DEFAULT_TIMEOUT_NS && !http)
         {
             throw new UsageException("--http-timeout applies with --http only");
         }
@@ -363,8 +363,8 @@ public final class SinkCli implements Callable<Integer>
             return usage("--host " + host + " cannot be resolved");
         }
         final FrontEnd frontEnd = http ?
-            new HttpFrontEnd(config, bind, maxClients, format.contentType(), httpTimeoutNs) :
-            new TcpFrontEnd(config, bind, maxClients);
+            new TcpFrontEnd(config, bind, maxClients, new HttpHandshake(format.contentType(), httpTimeoutNs)) :
+            new TcpFrontEnd(config, bind, maxClients, null);
         final MultiSocketSink sink = frontEnd.sink();
         final Framer framer;
         try

@@ -1,5 +1,6 @@
 package io.fanout.cli;
 
+import io.fanout.sink.Handshake;
 import io.fanout.sink.MultiSocketSink;
 import io.fanout.sink.SinkConfig;
 import io.fanout.sink.TcpServerSink;
@@ -7,14 +8,25 @@ import io.fanout.sink.TcpServerSink;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 
-/** Plain TCP clients, as tcpserversink: a {@link TcpServerSink}. */
+/**
+ * A {@link TcpServerSink}: plain TCP clients as tcpserversink, or, with a handshake, clients that
+ * first send a request ({@code --http}: {@link HttpHandshake}). Accepting (with its back-off after
+ * a failed accept), the client limit, the handshake and the streaming all run on the sink's one
+ * selector thread: one accept path for TCP and HTTP.
+ */
 final class TcpFrontEnd implements FrontEnd
 {
     private final TcpServerSink server;
 
-    TcpFrontEnd(final SinkConfig config, final InetSocketAddress bind, final int maxClients)
+    /**
+     * @param config     the sink's settings.
+     * @param bind       the address to listen on.
+     * @param maxClients the client limit, 0 for none.
+     * @param handshake  what every connection passes before it becomes a client, or null for none.
+     */
+    TcpFrontEnd(final SinkConfig config, final InetSocketAddress bind, final int maxClients, final Handshake handshake)
     {
-        server = new TcpServerSink(config, bind, maxClients);
+        server = new TcpServerSink(config, bind, maxClients).handshake(handshake);
     }
 
     @Override

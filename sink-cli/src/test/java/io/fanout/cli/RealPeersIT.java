@@ -184,7 +184,7 @@ class RealPeersIT
         return frames;
     }
 
-    /** §7 with A.2.4: the streamheader (PAT, PMT) first, then a keyframe: a video packet with random access. */
+    /** docs/semantics.md §7 with A.2.4: the streamheader (PAT, PMT) first, then a keyframe: a video packet with random access. */
     private static void assertFirstPacketsArePatPmtKeyframe(final byte[] capture, final String who)
     {
         assertTrue(capture.length > 10 * TsPackets.SIZE, who + " received a stream: " + capture.length + " bytes");

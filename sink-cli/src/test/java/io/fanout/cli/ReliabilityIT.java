@@ -259,7 +259,7 @@ class ReliabilityIT
 
             final long oversizedStart = System.nanoTime();
             final String start = "GET / HTTP/1.1\r\nX-Padding: ";
-            final String huge = start + "y".repeat(HttpFrontEnd.MAX_HEAD_BYTES - start.length()); // no blank line
+            final String huge = start + "y".repeat(HttpHandshake.MAX_HEAD_BYTES - start.length()); // no blank line
             final byte[] oversized = Clients.readToEnd(port, huge).get(30, TimeUnit.SECONDS);
             final long oversizedMs = (System.nanoTime() - oversizedStart) / 1_000_000;
             assertTrue(new String(oversized, StandardCharsets.ISO_8859_1).startsWith("HTTP/1.0 400 "),

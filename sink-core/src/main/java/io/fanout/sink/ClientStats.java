@@ -6,7 +6,7 @@ package io.fanout.sink;
  * {@code lastActivityTimeNs} on the wall clock since the epoch, durations on the monotonic clock.
  *
  * @param bytesSent          bytes written to the client, streamheaders and partial writes included.
- * @param bytesReceived      bytes the client sent, read and discarded (semantics A.2.6).
+ * @param bytesReceived      bytes the client sent, read and discarded (docs/semantics.md A.2.6).
  * @param connectTimeNs      wall clock when the client was added.
  * @param disconnectTimeNs   wall clock when its removal started; 0 while connected.
  * @param connectedDurationNs time connected, up to now or to the removal.

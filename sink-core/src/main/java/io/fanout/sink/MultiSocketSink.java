@@ -31,12 +31,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * 10 s, then IllegalStateException).</li>
  * </ul>
  * <b>Memory.</b> The history is bounded by {@link SinkConfig#queueCapacityBuffers()} and
- * {@link SinkConfig#queueCapacityBytes()} (semantics A.2.9): when keeping a buffer would exceed
+ * {@link SinkConfig#queueCapacityBytes()} (docs/semantics.md A.2.9): when keeping a buffer would exceed
  * either, the oldest are released and a client that still needed one is removed with status
  * {@link ClientStatus#SLOW} (counted in {@link SinkStats#clientsLapped()}).
  * <p>
  * <b>Semantics</b> are multihandlesink's (sync methods, bursts, soft and hard lag limits, recover
- * policies, streamheaders, client statuses) with the deliberate differences of semantics.md Part
+ * policies, streamheaders, client statuses) with the deliberate differences of docs/semantics.md Part
  * A, each noted where it applies.
  */
 public final class MultiSocketSink implements AutoCloseable
@@ -137,7 +137,7 @@ public final class MultiSocketSink implements AutoCloseable
      * buffer is dropped.
      *
      * A buffer flagged {@link BufferFlags#HEADER} whose bytes equal one of the current streamheader
-     * buffers is dropped, as multihandlesink does (§4.1); other HEADER buffers are data.
+     * buffers is dropped, as multihandlesink does (docs/semantics.md §4.1); other HEADER buffers are data.
      *
      * @param data       the payload.
      * @param flags      {@link BufferFlags} bits; without DELTA_UNIT the buffer is a keyframe.
@@ -155,7 +155,7 @@ public final class MultiSocketSink implements AutoCloseable
             final Streamheader header = ring.producerStreamheader();
             if (header != null && header.contains(data))
             {
-                return; // §4.1: a HEADER buffer identical to the current streamheader is not data
+                return; // docs/semantics.md §4.1: a HEADER buffer identical to the current streamheader is not data
             }
         }
         final int length = data.remaining();
@@ -187,7 +187,7 @@ public final class MultiSocketSink implements AutoCloseable
 
     /**
      * Producer thread: set the streamheader, as the {@code streamheader} field of multihandlesink's
-     * caps. It is ordered with {@link #render} (semantics A.2.4): it applies to every buffer
+     * caps. It is ordered with {@link #render} (docs/semantics.md A.2.4): it applies to every buffer
      * rendered after this call, and each client gets the header that was current for the buffer it
      * is about to send: before its first buffer, and again after a change when
      * {@link SinkConfig#resendStreamheader()} is set and the bytes differ (or when it had none).
@@ -276,7 +276,7 @@ public final class MultiSocketSink implements AutoCloseable
     /**
      * Any thread: add a client with its own sync method and burst, as multisocketsink's
      * {@code add-full}. Everything {@link #add} says holds. The start position follows semantics
-     * §5.3 with A.2.1 (bursts in every unit, buffers included) and A.1 (computed when the first buffer
+     * docs/semantics.md §5.3 with A.2.1 (bursts in every unit, buffers included) and A.1 (computed when the first buffer
      * after this call is queued, on the queue as it stood then): a burst needs retention
      * ({@link SinkConfig#bytesMin()}, {@link SinkConfig#timeMinNs()}, {@link SinkConfig#buffersMin()})
      * to have anything to send.
@@ -322,7 +322,7 @@ public final class MultiSocketSink implements AutoCloseable
 
     /**
      * Any thread: remove a client with status {@link ClientStatus#REMOVED}, as multisocketsink's
-     * {@code remove}; a removal during a removeFlush removes at once (semantics A.2.7). Unknown
+     * {@code remove}; a removal during a removeFlush removes at once (docs/semantics.md A.2.7). Unknown
      * channels are ignored. Callbacks run on the selector thread; the sink never closes the
      * channel.
      *
@@ -336,7 +336,7 @@ public final class MultiSocketSink implements AutoCloseable
 
     /**
      * Any thread: send the client what is pending now, then remove it with status
-     * {@link ClientStatus#FLUSHING}; at once when nothing is pending (semantics A.2.7, as
+     * {@link ClientStatus#FLUSHING}; at once when nothing is pending (docs/semantics.md A.2.7, as
      * multisocketsink's {@code remove-flush} without its quirk Q8).
      *
      * @param channel the client's channel.

@@ -9,6 +9,6 @@ public enum RecoverPolicy
     RESYNC_LATEST,
     /** Jump to the soft limit ({@code resync-soft-limit}). */
     RESYNC_SOFT_LIMIT,
-    /** Jump to the newest keyframe inside the soft window, else wait for the next keyframe (semantics A.2.3). */
+    /** Jump to the newest keyframe inside the soft window, else wait for the next keyframe (docs/semantics.md A.2.3). */
     RESYNC_KEYFRAME
 }

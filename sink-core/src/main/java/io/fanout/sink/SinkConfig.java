@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 /**
  * The immutable settings of a {@link MultiSocketSink}, with multihandlesink's property names in
  * Java case. Build one with {@link #builder()}; every value has the default of the table in
- * api.md. Safe to share between threads.
+ * docs/semantics.md §1.1. Safe to share between threads.
  */
 public final class SinkConfig
 {
@@ -28,7 +28,7 @@ public final class SinkConfig
      * same CPU as a thread blocked in {@code select} (docs/design.md, "Idling").
      */
     public static final Supplier<IdleStrategy> DEFAULT_IDLE_STRATEGY =
-        () -> new BackoffIdleStrategy(100, 20, 1_000, 10_000_000);
+        () -> new BackoffIdleStrategy(100, 20, 1_000_000, 10_000_000);
 
     private final SyncMethod syncMethod;
     private final UnitFormat burstFormat;
@@ -151,7 +151,7 @@ public final class SinkConfig
         return buffersMin;
     }
 
-    /** @return the stalled-client timeout in nanoseconds, 0 for none (semantics A.2.5); default 0. */
+    /** @return the stalled-client timeout in nanoseconds, 0 for none (docs/semantics.md A.2.5); default 0. */
     public long timeoutNs()
     {
         return timeoutNs;
@@ -169,13 +169,13 @@ public final class SinkConfig
         return resendStreamheader;
     }
 
-    /** @return the queue capacity in buffers (semantics A.2.9); default 65,536. */
+    /** @return the queue capacity in buffers (docs/semantics.md A.2.9); default 65,536. */
     public int queueCapacityBuffers()
     {
         return queueCapacityBuffers;
     }
 
-    /** @return the queue capacity in bytes (semantics A.2.9); default 64 MiB. */
+    /** @return the queue capacity in bytes (docs/semantics.md A.2.9); default 64 MiB. */
     public long queueCapacityBytes()
     {
         return queueCapacityBytes;

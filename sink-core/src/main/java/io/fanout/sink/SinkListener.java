@@ -17,7 +17,7 @@ import java.nio.channels.SocketChannel;
 public interface SinkListener
 {
     /**
-     * A client was added; runs before anything is sent to it (semantics A.2.8).
+     * A client was added; runs before anything is sent to it (docs/semantics.md A.2.8).
      *
      * @param channel the client's channel.
      */

@@ -5,7 +5,7 @@ import java.util.Map;
 /**
  * A consistent snapshot of the sink's statistics, as multihandlesink's properties
  * {@code num-handles}, {@code bytes-served}, {@code bytes-to-serve}, {@code buffers-queued}, plus
- * the statistics of semantics A.2.11.
+ * the statistics of docs/semantics.md A.2.11.
  *
  * @param numHandles     clients currently connected.
  * @param bytesServed    bytes written to all clients, streamheaders included.

@@ -5,7 +5,7 @@ package io.fanout.sink;
  * <p>
  * Whatever the method, nothing is sent to a client before the first buffer rendered after its
  * {@code add} returned, and its start position is computed from the retained queue as it stood
- * when that buffer was queued (semantics Part A.1).
+ * when that buffer was queued (docs/semantics.md Part A.1).
  */
 public enum SyncMethod
 {

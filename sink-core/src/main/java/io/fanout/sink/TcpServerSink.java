@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * before clientSocketRemoved).
  * <p>
  * An accept that fails (too many open files, ...) is counted in {@link #acceptFailures()}, and
- * accepting goes on (semantics A.2.10) after a pause of 50 ms, so that a process out of file
+ * accepting goes on (docs/semantics.md A.2.10) after a pause of 50 ms, so that a process out of file
  * descriptors does not spin on a listening socket that stays acceptable; it is logged once per
  * burst of failures (at its start, and at its end with the count). With a client limit, a
  * connection over it is closed at once and counted in {@link #refusedClients()}; no callback runs
@@ -34,6 +34,8 @@ public final class TcpServerSink implements AutoCloseable
     public static final String DEFAULT_HOST = "127.0.0.1";
     /** The default port, as tcpserversink's. */
     public static final int DEFAULT_PORT = 4953;
+    /** How long accepting pauses after a failed accept (docs/semantics.md A.2.10): 50 ms. */
+    public static final long ACCEPT_PAUSE_NS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(50);
 
     private static final Logger LOG = LoggerFactory.getLogger(TcpServerSink.class);
     private static final int BACKLOG = 1024;
@@ -44,6 +46,7 @@ public final class TcpServerSink implements AutoCloseable
     private final AtomicLong refusedClients = new AtomicLong();
     private final AtomicLong acceptFailures = new AtomicLong();
     private final Accept accept;
+    private volatile Handshake handshake;
     private volatile ServerSocketChannel server;
 
     /** How a connection is accepted: {@link ServerSocketChannel#accept()}; a seam for tests. */
@@ -128,6 +131,29 @@ public final class TcpServerSink implements AutoCloseable
             throw ex;
         }
         server = channel;
+    }
+
+    /**
+     * Runs {@code handshake} on every accepted connection before it becomes a client (an HTTP
+     * request and response, a token check): the hook for connection admission. Without one (the
+     * default) every connection is added at once, as tcpserversink does.
+     *
+     * @param handshake the handshake, or null for none.
+     * @return this
+     * @throws IllegalStateException after {@link #start()}.
+     */
+    public synchronized TcpServerSink handshake(final Handshake handshake)
+    {
+        if (server != null)
+        {
+            throw new IllegalStateException("the handshake is set before start()");
+        }
+        if (handshake != null && (handshake.maxRequestBytes() < 1 || handshake.timeoutNs() <= 0))
+        {
+            throw new IllegalArgumentException("a handshake needs maxRequestBytes >= 1 and timeoutNs > 0");
+        }
+        this.handshake = handshake;
+        return this;
     }
 
     /** @return the bound port, or -1 before {@link #start()}. */
@@ -220,7 +246,15 @@ public final class TcpServerSink implements AutoCloseable
                 {
                     LOG.debug("TCP_NODELAY not set on {}", channel, ex);
                 }
-                agent.addAccepted(channel, clientSync);
+                final Handshake h = handshake;
+                if (h == null)
+                {
+                    agent.addAccepted(channel, clientSync);
+                }
+                else
+                {
+                    agent.handshake(channel, h, clientSync);
+                }
             }
         }
 

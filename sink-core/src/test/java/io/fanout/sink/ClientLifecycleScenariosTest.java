@@ -38,9 +38,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Client lifecycle over loopback sockets: remove-flush (A.2.7), the stalled-client timeout
- * (A.2.5), qos-dscp (§12), the memory bound of the queue (A.2.9), client input on a lagging
- * client (A.2.6) and clientFilter.
+ * Client lifecycle over loopback sockets: remove-flush (docs/semantics.md A.2.7), the stalled-client timeout
+ * (docs/semantics.md A.2.5), qos-dscp (§12), the memory bound of the queue (A.2.9), client input on a lagging
+ * client (docs/semantics.md A.2.6) and clientFilter.
  * <p>
  * A "stalled" client is one whose pair has 4 KiB socket buffers and that the test does not read:
  * the kernel takes about 12 KiB of a 32 KiB buffer and nothing more, so the first buffer stays
@@ -129,7 +129,7 @@ class ClientLifecycleScenariosTest extends LoopbackSinkTest
     }
 
     // ------------------------------------------------------------------------------------------
-    // remove-flush (A.2.7)
+    // remove-flush (docs/semantics.md A.2.7)
     // ------------------------------------------------------------------------------------------
 
     /**
@@ -223,7 +223,7 @@ class ClientLifecycleScenariosTest extends LoopbackSinkTest
     }
 
     // ------------------------------------------------------------------------------------------
-    // timeout (A.2.5)
+    // timeout (docs/semantics.md A.2.5)
     // ------------------------------------------------------------------------------------------
 
     /**
@@ -289,7 +289,7 @@ class ClientLifecycleScenariosTest extends LoopbackSinkTest
     }
 
     // ------------------------------------------------------------------------------------------
-    // qos-dscp (§12)
+    // qos-dscp (docs/semantics.md §12)
     // ------------------------------------------------------------------------------------------
 
     @Test
@@ -331,7 +331,7 @@ class ClientLifecycleScenariosTest extends LoopbackSinkTest
     }
 
     // ------------------------------------------------------------------------------------------
-    // memory bound (A.2.9)
+    // memory bound (docs/semantics.md A.2.9)
     // ------------------------------------------------------------------------------------------
 
     /**
@@ -407,7 +407,7 @@ class ClientLifecycleScenariosTest extends LoopbackSinkTest
     }
 
     // ------------------------------------------------------------------------------------------
-    // client input (A.2.6)
+    // client input (docs/semantics.md A.2.6)
     // ------------------------------------------------------------------------------------------
 
     /**

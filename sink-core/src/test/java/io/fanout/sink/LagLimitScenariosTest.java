@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Soft and hard lag limits over loopback sockets (semantics Part B §6 with A.1 and A.2.3).
+ * Soft and hard lag limits over loopback sockets (semantics Part B docs/semantics.md §6 with A.1 and A.2.3).
  * <p>
  * <b>How a client lags deterministically.</b> The stalled client's pair has 4 KiB socket buffers
  * and the test never reads it: the kernel takes about 12 KiB of the first 32 KiB buffer (B0) and
@@ -42,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * timing, so each scenario below has exactly one correct outcome.
  * <p>
  * <b>Per buffer or in a batch.</b> Lag limits may be evaluated lazily on the selector thread "as
- * long as the outcomes are the same as if they were evaluated at every buffer" (A.1). Scenarios
+ * long as the outcomes are the same as if they were evaluated at every buffer" (docs/semantics.md A.1). Scenarios
  * run in two modes: {@link Mode#PACED} lets the selector thread see every buffer on its own (the
  * test waits until it has dealt with one before rendering the next, see {@link #settle()}) and
  * checks buffers-dropped after each one; {@link Mode#BATCHED} holds the selector thread inside a
@@ -51,7 +51,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>
  * <b>Where a recovered client resumes</b> is checked on the byte stream: every buffer carries its
  * id in its first 4 bytes; after the scenario the test starts reading and compares the stream
- * with the expected ids (B0 is always finished first, §6.2), then renders one more marker buffer
+ * with the expected ids (B0 is always finished first, docs/semantics.md §6.2), then renders one more marker buffer
  * so that anything unexpected in between would show.
  */
 @Timeout(20)
@@ -330,7 +330,7 @@ class LagLimitScenariosTest extends LoopbackSinkTest
     }
 
     // ------------------------------------------------------------------------------------------
-    // recover policies (§6.2, A.2.3)
+    // recover policies (docs/semantics.md §6.2, A.2.3)
     // ------------------------------------------------------------------------------------------
 
     /**
@@ -371,7 +371,7 @@ class LagLimitScenariosTest extends LoopbackSinkTest
     }
 
     /**
-     * resync-keyframe (A.2.3), soft 5 buffers, keyframes B2 and B4 both inside the window when B6
+     * resync-keyframe (docs/semantics.md A.2.3), soft 5 buffers, keyframes B2 and B4 both inside the window when B6
      * puts the client at bufpos 5: it jumps to the most recent one, B4 (dropped B1..B3 = 3), not
      * to the oldest one, B2 (the reference code's Q11). B7 and B8 keep it under the limit.
      */
@@ -389,7 +389,7 @@ class LagLimitScenariosTest extends LoopbackSinkTest
     }
 
     /**
-     * resync-keyframe (A.2.3), soft 3 buffers, no keyframe in the window when B4 puts the client
+     * resync-keyframe (docs/semantics.md A.2.3), soft 3 buffers, no keyframe in the window when B4 puts the client
      * at bufpos 3 (the newest keyframe, B0, is at index 4): everything pending is skipped (dropped
      * 4) and the client waits for the next keyframe. The delta B5 is never sent (and, skipped while
      * waiting, not counted); it resumes on the keyframe B6, then B7 — without any further buffer
@@ -409,14 +409,14 @@ class LagLimitScenariosTest extends LoopbackSinkTest
     }
 
     /**
-     * resync-keyframe (A.2.3) on a client that stays stalled: it waits from B5, resumes on B6,
+     * resync-keyframe (docs/semantics.md A.2.3) on a client that stays stalled: it waits from B5, resumes on B6,
      * falls behind again (B9 puts it at bufpos 3 with the newest keyframe, B6, at index 3, outside
      * the window): B6..B9 are skipped (dropped 4 + 4), B10 (a delta, skipped while waiting) is
      * never sent, and it resumes on the keyframe B11, then B12.
      * <p>
-     * Reading of A.2.3 with A.1: a client waiting for a keyframe is positioned on the keyframe
+     * Reading of docs/semantics.md A.2.3 with A.1: a client waiting for a keyframe is positioned on the keyframe
      * when it arrives (as a next-keyframe client is), even while it is still finishing B0, and its
-     * lag counts from there; buffers skipped while waiting are not counted (§6.2). (The reference
+     * lag counts from there; buffers skipped while waiting are not counted (docs/semantics.md §6.2). (The reference
      * mechanics, where bufpos counts on from -1 while waiting, give the same stream here but
      * would count B5 too once the client is moved at B8.)
      */
@@ -441,11 +441,11 @@ class LagLimitScenariosTest extends LoopbackSinkTest
         {
             // none: over the soft limit nothing happens; the hard limit (bufpos 4, after B5) removes it
             cases.add(Arguments.of(RecoverPolicy.NONE, 2, 4, 5, mode));
-            // §6.3: hard below soft: the hard limit removes it (bufpos 3, after B4) before any recovery
+            // docs/semantics.md §6.3: hard below soft: the hard limit removes it (bufpos 3, after B4) before any recovery
             cases.add(Arguments.of(RecoverPolicy.RESYNC_LATEST, 5, 3, 4, mode));
             cases.add(Arguments.of(RecoverPolicy.RESYNC_KEYFRAME, 5, 3, 4, mode));
             cases.add(Arguments.of(RecoverPolicy.RESYNC_SOFT_LIMIT, 5, 3, 4, mode));
-            // §6.3: soft == hard with resync-soft-limit: recovery leaves it at the soft index, >= max
+            // docs/semantics.md §6.3: soft == hard with resync-soft-limit: recovery leaves it at the soft index, >= max
             cases.add(Arguments.of(RecoverPolicy.RESYNC_SOFT_LIMIT, 3, 3, 4, mode));
         }
         return cases.stream();
@@ -486,11 +486,11 @@ class LagLimitScenariosTest extends LoopbackSinkTest
     }
 
     // ------------------------------------------------------------------------------------------
-    // hard limit in each unit (§6.1, §6.3) with two readers
+    // hard limit in each unit (docs/semantics.md §6.1, §6.3) with two readers
     // ------------------------------------------------------------------------------------------
 
     /**
-     * units-max in each unit removes the stalled client (SLOW) at exactly the buffer §6.1 says,
+     * units-max in each unit removes the stalled client (SLOW) at exactly the buffer docs/semantics.md §6.1 says,
      * while two reading clients get every byte in order. Buffers are 32 KiB, pts 40 ms apart:
      * <ul>
      * <li>BUFFERS 3: over at bufpos 3, after B4;</li>
@@ -560,7 +560,7 @@ class LagLimitScenariosTest extends LoopbackSinkTest
     }
 
     /**
-     * A time limit cannot fire on buffers without timestamps (§5.2, Q5): with units-max of 1 ms in
+     * A time limit cannot fire on buffers without timestamps (docs/semantics.md §5.2, Q5): with units-max of 1 ms in
      * TIME and no pts, a client 9 buffers behind is still connected.
      */
     @Test
@@ -587,7 +587,7 @@ class LagLimitScenariosTest extends LoopbackSinkTest
     }
 
     // ------------------------------------------------------------------------------------------
-    // upstream scenario (§5.5, last paragraph)
+    // upstream scenario (docs/semantics.md §5.5, last paragraph)
     // ------------------------------------------------------------------------------------------
 
     /**

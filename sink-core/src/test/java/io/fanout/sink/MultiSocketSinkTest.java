@@ -34,8 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * MultiSocketSink over loopback sockets, LATEST sync method: delivery, late joiners, the removal
- * callbacks and their order (semantics §2.10), peer reset (A.2.6), duplicates, lifecycle,
- * statistics, lapping by the queue capacity (A.2.9) and remove-flush (A.2.7).
+ * callbacks and their order (docs/semantics.md §2.10), peer reset (A.2.6), duplicates, lifecycle,
+ * statistics, lapping by the queue capacity (docs/semantics.md A.2.9) and remove-flush (A.2.7).
  */
 @Timeout(20)
 class MultiSocketSinkTest extends LoopbackSinkTest
@@ -259,7 +259,7 @@ class MultiSocketSinkTest extends LoopbackSinkTest
             }
         }
         assertOnSelectorThread(removals);
-        // §2.10 per client, and clear walks the newest added first
+        // docs/semantics.md §2.10 per client, and clear walks the newest added first
         final List<SocketChannel> order = new ArrayList<>();
         for (final Event e : removals)
         {
@@ -603,7 +603,7 @@ class MultiSocketSinkTest extends LoopbackSinkTest
         final byte[] expected = concat(pending);
         renderAll(pending, TestSupport::direct);
         sink.removeFlush(pair.server());
-        sink.removeFlush(pair.server()); // Part B §2.4: status is not OK any more, so nothing happens
+        sink.removeFlush(pair.server()); // Part B docs/semantics.md §2.4: status is not OK any more, so nothing happens
         sink.stats();
         assertEquals(List.of(Kind.ADDED), kinds(events.of(pair.server())),
             "a repeated remove-flush must not remove the flushing client (it still has "
@@ -627,7 +627,7 @@ class MultiSocketSinkTest extends LoopbackSinkTest
         events.awaitAdded(pair.server());
         renderAll(TestSupport.fixedPayloads(96, 32, 64 * 1024), TestSupport::direct);
         sink.removeFlush(pair.server());
-        sink.remove(pair.server()); // A.2.7: remove() during a flush removes at once
+        sink.remove(pair.server()); // docs/semantics.md A.2.7: remove() during a flush removes at once
         final Event removed = events.awaitRemoved(pair.server());
         assertEquals(ClientStatus.REMOVED, removed.status());
         assertTrue(removed.stats().bytesSent() < 32 * 64 * 1024, "removed before the flush could finish");

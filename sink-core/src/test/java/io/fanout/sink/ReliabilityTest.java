@@ -310,7 +310,7 @@ class ReliabilityTest extends LoopbackSinkTest
     // ------------------------------------------------------------------------------------------
 
     /**
-     * Issue 6 item 3, semantics A.2.6. While a 4 MiB buffer is being written (the stalled clients
+     * Issue 6 item 3, docs/semantics.md A.2.6. While a 4 MiB buffer is being written (the stalled clients
      * have taken part of it): a peer that resets while caught up, one that resets mid-write, one
      * that closes normally mid-write (its unread data makes the kernel reset), a channel the
      * application closes behind the sink's back while caught up and one while lagging. Each is

@@ -2,10 +2,6 @@ package io.fanout.sink;
 
 import io.fanout.sink.TestSupport.EventRecorder;
 import io.fanout.sink.TestSupport.Kind;
-import io.fanout.sink.TestSupport.Loopback;
-import io.fanout.sink.internal.agent.AcceptBackoff;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -33,43 +29,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * process is in the CLI's ReliabilityIT; here the failure is injected through the accept seam).
  */
 @Timeout(60)
-class ServerLimitsTest
+class ServerLimitsTest extends LoopbackServerTest
 {
     private static final long NONE = MultiSocketSink.CLOCK_TIME_NONE;
-
-    private Loopback resources;
-    private TcpServerSink server;
-
-    @BeforeEach
-    void setUp() throws IOException
-    {
-        resources = new Loopback();
-    }
-
-    @AfterEach
-    void tearDown()
-    {
-        try
-        {
-            if (server != null)
-            {
-                server.close();
-            }
-        }
-        finally
-        {
-            resources.close();
-        }
-    }
-
-    private EventRecorder start(final TcpServerSink s) throws IOException
-    {
-        server = s;
-        final EventRecorder events = new EventRecorder(ch -> null);
-        s.sink().addListener(events);
-        s.start();
-        return events;
-    }
 
     private InetSocketAddress address()
     {
@@ -198,7 +160,7 @@ class ServerLimitsTest
         earlyReader.awaitEach(concat(during).length); // the connected client does not notice
         await(() -> server.acceptFailures() >= 5, () -> "accept failures counted: " + server.acceptFailures());
         final long elapsedNs = System.nanoTime() - firstFailureNs.get();
-        final long allowed = elapsedNs / AcceptBackoff.PAUSE_NS + 2;
+        final long allowed = elapsedNs / TcpServerSink.ACCEPT_PAUSE_NS + 2;
         assertTrue(attempts.get() <= allowed, attempts.get() + " accept attempts in " + elapsedNs / 1_000_000 +
             " ms: not paused (at most " + allowed + ")");
         assertEquals(attempts.get(), server.acceptFailures(), "every failure is counted");

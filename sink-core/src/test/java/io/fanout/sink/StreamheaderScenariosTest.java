@@ -22,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Streamheaders over loopback sockets: the upstream scenarios of semantics §7, resend-streamheader,
- * header changes ordered with the data (A.2.4: a lagging client gets the header that was current
+ * Streamheaders over loopback sockets: the upstream scenarios of docs/semantics.md §7, resend-streamheader,
+ * header changes ordered with the data (docs/semantics.md A.2.4: a lagging client gets the header that was current
  * for each buffer, never a newer header in front of older data), and the statistics.
  * <p>
  * Every test ends with a marker buffer: the stream must then be exactly what is expected followed by
@@ -57,7 +57,7 @@ class StreamheaderScenariosTest extends LoopbackSinkTest
         sink.setStreamheader(buffers);
         for (final String part : parts)
         {
-            sink.render(buf(part), BufferFlags.HEADER, NONE, NONE); // §4.1: swallowed
+            sink.render(buf(part), BufferFlags.HEADER, NONE, NONE); // docs/semantics.md §4.1: swallowed
         }
     }
 
@@ -80,7 +80,7 @@ class StreamheaderScenariosTest extends LoopbackSinkTest
     }
 
     /**
-     * The first upstream scenario of §7: client 1 is added, the streamheader babe+deadbeef is set
+     * The first upstream scenario of docs/semantics.md §7: client 1 is added, the streamheader babe+deadbeef is set
      * (and its HEADER buffers rendered), then f00d; client 2 is added, then deaf.
      */
     private Client[] firstHeaderScenario() throws IOException
@@ -98,7 +98,7 @@ class StreamheaderScenariosTest extends LoopbackSinkTest
     }
 
     // ------------------------------------------------------------------------------------------
-    // §7 upstream
+    // docs/semantics.md §7 upstream
     // ------------------------------------------------------------------------------------------
 
     @Test
@@ -156,7 +156,7 @@ class StreamheaderScenariosTest extends LoopbackSinkTest
     @Test
     void aChangeToEqualBytesSendsNothing() throws Exception
     {
-        // §7: equal arrays (a new header object with the same bytes) send nothing, even with resend
+        // docs/semantics.md §7: equal arrays (a new header object with the same bytes) send nothing, even with resend
         startSink(SinkConfig.defaults());
         final Client c1 = addClient("equal");
         header("babe", "deadbeef");
@@ -171,7 +171,7 @@ class StreamheaderScenariosTest extends LoopbackSinkTest
     @Test
     void aHeaderAfterAClearedOneCountsAsFirstEvenWithoutResend() throws Exception
     {
-        // §7: with no current streamheader the recorded one becomes none, and the next counts as first
+        // docs/semantics.md §7: with no current streamheader the recorded one becomes none, and the next counts as first
         startSink(SinkConfig.builder().resendStreamheader(false).build());
         final Client c1 = addClient("cleared");
         header("babe");
@@ -203,7 +203,7 @@ class StreamheaderScenariosTest extends LoopbackSinkTest
     }
 
     // ------------------------------------------------------------------------------------------
-    // A.2.4: headers ordered with the data
+    // docs/semantics.md A.2.4: headers ordered with the data
     // ------------------------------------------------------------------------------------------
 
     @Test
@@ -302,7 +302,7 @@ class StreamheaderScenariosTest extends LoopbackSinkTest
     @Test
     void aBurstAcrossAHeaderChangeCarriesBothHeaders() throws Exception
     {
-        // A.2.4: a burst that reaches back before a header change gets the old header before the
+        // docs/semantics.md A.2.4: a burst that reaches back before a header change gets the old header before the
         // old buffers and the new header before the first buffer rendered after the change
         startSink(SinkConfig.builder()
             .bytesMin(1000)

@@ -28,11 +28,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Where a new client starts, over loopback sockets: the upstream scenarios of semantics §5.5 byte
- * for byte, next-keyframe and latest-keyframe (§5.3), the timing rule of A.1 (nothing before the
+ * Where a new client starts, over loopback sockets: the upstream scenarios of docs/semantics.md §5.5 byte
+ * for byte, next-keyframe and latest-keyframe (docs/semantics.md §5.3), the timing rule of A.1 (nothing before the
  * first buffer rendered after the add; the start computed on the queue as it stood when that
- * buffer was queued), and bursts in every unit (A.2.1), including the worked examples of §5.4 as
- * amended by A.2.1.
+ * buffer was queued), and bursts in every unit (docs/semantics.md A.2.1), including the worked examples of §5.4 as
+ * amended by docs/semantics.md A.2.1.
  * <p>
  * Every test ends with a marker buffer rendered after the expected data: the stream must then be
  * exactly the expected data followed by the marker, which proves no extra byte was sent.
@@ -43,9 +43,9 @@ class SyncMethodScenariosTest extends LoopbackSinkTest
     private static final long NONE = MultiSocketSink.CLOCK_TIME_NONE;
     private static final int KEY = BufferFlags.NONE;
     private static final int DELTA = BufferFlags.DELTA_UNIT;
-    /** Size of the buffers of the upstream scenarios (§5.5). */
+    /** Size of the buffers of the upstream scenarios (docs/semantics.md §5.5). */
     private static final int SMALL = 16;
-    /** Size of the buffers of the worked examples (§5.4). */
+    /** Size of the buffers of the worked examples (docs/semantics.md §5.4). */
     private static final int EXAMPLE = 100;
     private static final long MS = 1_000_000L;
 
@@ -99,11 +99,11 @@ class SyncMethodScenariosTest extends LoopbackSinkTest
     }
 
     // ------------------------------------------------------------------------------------------
-    // §5.5: the upstream scenarios, byte for byte
+    // docs/semantics.md §5.5: the upstream scenarios, byte for byte
     // ------------------------------------------------------------------------------------------
 
     /**
-     * One row of the table of §5.5: the default sync method, client 2's burst maximum, and the
+     * One row of the table of docs/semantics.md §5.5: the default sync method, client 2's burst maximum, and the
      * first id each client receives (all of them then receive up to id 9).
      */
     enum Upstream
@@ -139,7 +139,7 @@ class SyncMethodScenariosTest extends LoopbackSinkTest
         {
             render(id, id % 4 == 0 ? KEY : DELTA);
         }
-        // §5.5: 112 bytes is the first total >= 100, so the queue holds ids 2..8
+        // docs/semantics.md §5.5: 112 bytes is the first total >= 100, so the queue holds ids 2..8
         await(() -> sink.stats().buffersQueued() == 7, () -> "buffers-queued == 7; stats " + sink.stats());
         assertEquals(9L * SMALL, sink.stats().bytesToServe(), "bytes rendered");
 
@@ -158,7 +158,7 @@ class SyncMethodScenariosTest extends LoopbackSinkTest
         }
         for (int c = 0; c < 3; c++)
         {
-            // A.1: a burst is available, but nothing goes out before a buffer rendered after the add
+            // docs/semantics.md A.1: a burst is available, but nothing goes out before a buffer rendered after the add
             assertNothingSent(pairs[c], row + " client " + (c + 1) + " before buffer 9");
         }
 
@@ -168,7 +168,7 @@ class SyncMethodScenariosTest extends LoopbackSinkTest
             readers[c].awaitExactly(taggedRange(row.firstIds[c], 9, SMALL),
                 row + ": client " + (c + 1) + " must receive ids " + row.firstIds[c] + "..9");
         }
-        // the queue as §5.5 has it once buffer 9 is in: ids 3..9
+        // the queue as docs/semantics.md §5.5 has it once buffer 9 is in: ids 3..9
         await(() -> sink.stats().buffersQueued() == 7, () -> "buffers-queued == 7 after id 9; stats " + sink.stats());
 
         render(10, DELTA); // the marker: nothing else may have been sent before it
@@ -219,7 +219,7 @@ class SyncMethodScenariosTest extends LoopbackSinkTest
         startSink(SinkConfig.builder().syncMethod(SyncMethod.NEXT_KEYFRAME).build());
         final Pair pair = loopback.pair();
         final StreamReader reader = readerFor(pair, "next-keyframe-upstream");
-        sink.add(pair.server()); // A.1: every buffer rendered after add() returns is eligible
+        sink.add(pair.server()); // docs/semantics.md A.1: every buffer rendered after add() returns is eligible
 
         render(0, KEY);
         render(1, DELTA);
@@ -235,7 +235,7 @@ class SyncMethodScenariosTest extends LoopbackSinkTest
     @Test
     void latestKeyframeGoesBackToTheNewestRetainedKeyframe() throws Exception
     {
-        // the default latest-keyframe makes the keyframe rule (§4.3, A.2.12) keep id 0
+        // the default latest-keyframe makes the keyframe rule (docs/semantics.md §4.3, A.2.12) keep id 0
         startSink(SinkConfig.builder().syncMethod(SyncMethod.LATEST_KEYFRAME).build());
         render(0, KEY);
         render(1, DELTA);
@@ -281,7 +281,7 @@ class SyncMethodScenariosTest extends LoopbackSinkTest
     @Test
     void latestKeyframeIgnoresAKeyframeOutsideTheSoftWindow() throws Exception
     {
-        // the keyframe rule keeps the newest keyframe only within the soft window (§4.3, 2 buffers
+        // the keyframe rule keeps the newest keyframe only within the soft window (docs/semantics.md §4.3, 2 buffers
         // here): keyframe 0 has left the retained queue by the time the client is positioned
         startSink(SinkConfig.builder()
             .syncMethod(SyncMethod.LATEST_KEYFRAME)
@@ -313,7 +313,7 @@ class SyncMethodScenariosTest extends LoopbackSinkTest
     @Test
     void aConnectedLatestKeyframeClientKeepsTheKeyframeForLaterOnes() throws Exception
     {
-        // A.2.12: the default is latest (no keyframe rule), but a connected latest-keyframe client
+        // docs/semantics.md A.2.12: the default is latest (no keyframe rule), but a connected latest-keyframe client
         // turns the rule on, so a second one still finds keyframe 0
         startSink(SinkConfig.defaults());
         final Pair first = loopback.pair();
@@ -339,7 +339,7 @@ class SyncMethodScenariosTest extends LoopbackSinkTest
     }
 
     // ------------------------------------------------------------------------------------------
-    // A.1 timing and bursts
+    // docs/semantics.md A.1 timing and bursts
     // ------------------------------------------------------------------------------------------
 
     @Test
@@ -378,7 +378,7 @@ class SyncMethodScenariosTest extends LoopbackSinkTest
     @Test
     void burstStartIsComputedOnTheQueueAsItStoodWhenTheFirstPostAddBufferWasQueued() throws Exception
     {
-        // §5.5's burst setting; the selector thread is held in clientAdded while ids 9..12 are
+        // docs/semantics.md §5.5's burst setting; the selector thread is held in clientAdded while ids 9..12 are
         // rendered, so it first looks at the client when the head is already 12
         startSink(SinkConfig.builder()
             .bytesMin(100)
@@ -402,7 +402,7 @@ class SyncMethodScenariosTest extends LoopbackSinkTest
             render(id, KEY);
         }
         gate.open();
-        // A.1: the 80-byte burst on the queue at id 9 (ids 3..9) is ids 5..9, then 10..12 follow;
+        // docs/semantics.md A.1: the 80-byte burst on the queue at id 9 (ids 3..9) is ids 5..9, then 10..12 follow;
         // computed on the queue at id 12 it would be ids 8..12
         reader.awaitExactly(taggedRange(5, 12, SMALL), "burst from the queue as it stood at id 9, then 10..12");
         render(13, KEY);
@@ -412,8 +412,8 @@ class SyncMethodScenariosTest extends LoopbackSinkTest
     @Test
     void latestClientPositionedLateGetsEveryBufferRenderedAfterItsAdd() throws Exception
     {
-        // §5.4 "latest, bufpos 3 because the I/O thread was late": ids 1..4 arrive before the
-        // selector thread looks at the client; with A.1 it gets all of them, and not id 0
+        // docs/semantics.md §5.4 "latest, bufpos 3 because the I/O thread was late": ids 1..4 arrive before the
+        // selector thread looks at the client; with docs/semantics.md A.1 it gets all of them, and not id 0
         startSink(SinkConfig.defaults());
         render(0, KEY);
         final Pair pair = loopback.pair();
@@ -434,7 +434,7 @@ class SyncMethodScenariosTest extends LoopbackSinkTest
     @Test
     void nextKeyframeStartsAtTheOldestKeyframeRenderedSinceItsAdd() throws Exception
     {
-        // §5.3: next-keyframe takes the oldest keyframe among the buffers received since the add;
+        // docs/semantics.md §5.3: next-keyframe takes the oldest keyframe among the buffers received since the add;
         // the selector thread sees ids 1..5 at once, with keyframes 2 and 4 among them
         startSink(SinkConfig.builder().bytesMin(10_000).build());
         render(0, KEY);
@@ -507,7 +507,7 @@ class SyncMethodScenariosTest extends LoopbackSinkTest
     }
 
     /**
-     * One row of the worked examples of §5.4, with the results amended by A.2.1: the client's
+     * One row of the worked examples of docs/semantics.md §5.4, with the results amended by A.2.1: the client's
      * method and burst, and the first buffer it receives (-1: it waits for the next keyframe).
      */
     record Example(String name, SyncMethod method, UnitFormat minFormat, long minValue, UnitFormat maxFormat,
@@ -565,7 +565,7 @@ class SyncMethodScenariosTest extends LoopbackSinkTest
     }
 
     /**
-     * §5.4 (with A.2.1) through the sockets: B0..B8 are retained, the client is added, B9 is
+     * docs/semantics.md §5.4 (with A.2.1) through the sockets: B0..B8 are retained, the client is added, B9 is
      * rendered; the queue as it stood when B9 was queued is B0..B9 (100 bytes each, pts k x 40 ms,
      * keyframes B2 and B6). The marker B10 is a keyframe: a waiting client starts there.
      */
@@ -605,7 +605,7 @@ class SyncMethodScenariosTest extends LoopbackSinkTest
         assertEquals(expected.length, sink.getStats(pair.server()).bytesSent(), example + ": bytes-sent");
     }
 
-    /** Bk of §5.4: 100 bytes, pts k x 40 ms, keyframes B2, B6 (and the marker B10). */
+    /** Bk of docs/semantics.md §5.4: 100 bytes, pts k x 40 ms, keyframes B2, B6 (and the marker B10). */
     private void renderExample(final int k)
     {
         final int flags = k == 2 || k == 6 || k == 10 ? KEY : DELTA;

@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads the {@code streamheader} field of a GDP caps string (gdp.md §6): the first structure's
+ * Reads the {@code streamheader} field of a GDP caps string (docs/gdp.md §6): the first structure's
  * {@code streamheader=(buffer)< HEX, HEX, … >}, an array of buffers, each the hex of its bytes.
- * Only the first structure counts, as multihandlesink reads it (semantics §7); quoted strings and
+ * Only the first structure counts, as multihandlesink reads it (docs/semantics.md §7); quoted strings and
  * nested values of other fields are passed over.
  */
 final class GdpCaps

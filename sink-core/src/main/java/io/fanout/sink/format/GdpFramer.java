@@ -14,10 +14,10 @@ import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * The {@code gdp} format: GStreamer's GDP 1.0 as {@code gdppay} writes it (gdp.md), so that a
+ * The {@code gdp} format: GStreamer's GDP 1.0 as {@code gdppay} writes it (docs/gdp.md), so that a
  * pipeline ending in {@code gdppay ! fdsink fd=1} feeds the sink with its own keyframe flags,
  * timestamps and streamheader. Each record is a 62-byte header and its payload; the framer reads
- * as {@code gdpdepay} does (gdp.md §8), except that bad input is reported, counted and skipped
+ * as {@code gdpdepay} does (docs/gdp.md §8), except that bad input is reported, counted and skipped
  * rather than fatal, unless {@code strict}. Reads go straight into the sink's claimed direct
  * memory, and buffer payloads are committed from there: no copy.
  * <ul>
@@ -27,12 +27,12 @@ import java.util.function.Consumer;
  * ({@code 0x0400}) become {@link BufferFlags#DELTA_UNIT} and {@link BufferFlags#HEADER}; the
  * other flags (LIVE, DISCONT, GAP), DTS and the offsets are not kept. An empty buffer is rendered,
  * as gdpdepay pushes it. A HEADER buffer whose bytes equal one of the current streamheader buffers
- * is dropped, as {@link MultiSocketSink#render} does (semantics §4.1): the framer makes that check
+ * is dropped, as {@link MultiSocketSink#render} does (docs/semantics.md §4.1): the framer makes that check
  * itself so that it can still commit without a copy. Every other HEADER buffer is data (h264parse
- * marks whole keyframe access units HEADER, gdp.md §9).</li>
+ * marks whole keyframe access units HEADER, docs/gdp.md §9).</li>
  * <li><b>Caps</b> record (type 2): the text up to its NUL. The first structure's
  * {@code streamheader=(buffer)< HEX, … >} becomes the sink's streamheader. A caps record replaces
- * the caps, as on multihandlesink's pad (semantics §7, gdp.md §9): caps without a streamheader
+ * the caps, as on multihandlesink's pad (docs/semantics.md §7, docs/gdp.md §9): caps without a streamheader
  * clear it (clients that join later get none; connected clients are unaffected), and so do caps
  * whose streamheader cannot be parsed (reported, but not a bad record). An unchanged streamheader
  * is not set again. A buffer before any caps is accepted (gdpdepay refuses it; the sink needs no
@@ -104,7 +104,7 @@ public final class GdpFramer implements Framer
         }
     }
 
-    // header layout (gdp.md §2), big-endian
+    // header layout (docs/gdp.md §2), big-endian
     private static final int AT_TYPE = 4;
     private static final int AT_LENGTH = 6;
     private static final int AT_PTS = 10;
@@ -117,7 +117,7 @@ public final class GdpFramer implements Framer
     private static final int TYPE_BUFFER = 1;
     private static final int TYPE_CAPS = 2;
     private static final int TYPE_EVENT_MIN = 64;
-    // GstBufferFlags (gdp.md §3)
+    // GstBufferFlags (docs/gdp.md §3)
     private static final int GST_HEADER = 0x0400;
     private static final int GST_DELTA_UNIT = 0x2000;
 
@@ -503,7 +503,7 @@ public final class GdpFramer implements Framer
         port.discard(HEADER_BYTES);
         if ((flags & BufferFlags.HEADER) != 0 && inStreamheader(at, payloadLength))
         {
-            port.discard(payloadLength); // semantics §4.1, as MultiSocketSink.render
+            port.discard(payloadLength); // docs/semantics.md §4.1, as MultiSocketSink.render
             headerBuffersDropped++;
             return;
         }
@@ -732,7 +732,7 @@ public final class GdpFramer implements Framer
     }
 
     // ------------------------------------------------------------------------------------------
-    // big-endian fields and the CRC (gdp.md §4: CRC-16/GENIBUS)
+    // big-endian fields and the CRC (docs/gdp.md §4: CRC-16/GENIBUS)
     // ------------------------------------------------------------------------------------------
 
     private int u8(final int at)

@@ -42,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * GdpFramer against gdp.md: a test-side writer (GdpWriter, checked against the worked example of
+ * GdpFramer against docs/gdp.md: a test-side writer (GdpWriter, checked against the worked example of
  * §10) makes the records, a chunked channel splits them anywhere (one byte at a time, inside
  * headers and payloads), and a recording producer port sees every committed buffer and every
  * streamheader; one test goes through a real MultiSocketSink and a loopback client.
@@ -50,7 +50,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 class GdpFramerTest
 {
-    /** gdp.md §10: 4-byte buffer, PTS 1 s, duration 40 ms, DELTA_UNIT, header CRC on. */
+    /** docs/gdp.md §10: 4-byte buffer, PTS 1 s, duration 40 ms, DELTA_UNIT, header CRC on. */
     private static final String WORKED_HEADER =
         "01000100000100000004000000003b9aca000000000002625a00ffffffffffffffffffffffffffffffff2000ffffffffffffffff" +
         "0000000000007be70000";
@@ -298,7 +298,7 @@ class GdpFramerTest
         assertEquals(0, run.framer.bytesSkipped(), "a dropped header buffer is not bad input");
     }
 
-    /** gdp.md §7 and §11(a): what mpegtsmux ! gdppay ! fdsink writes, in that order. */
+    /** docs/gdp.md §7 and §11(a): what mpegtsmux ! gdppay ! fdsink writes, in that order. */
     @Test
     void gdppayMpegtsStreamAsDocumented() throws IOException
     {

@@ -8,9 +8,9 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The test's own GDP 1.0 writer, written from gdp.md alone (§2 header layout, §4 CRC, §6 payloads,
+ * The test's own GDP 1.0 writer, written from docs/gdp.md alone (§2 header layout, §4 CRC, §6 payloads,
  * §2's table of what each record type puts in the numeric fields): it shares no code with
- * {@link GdpFramer}. Checked against the worked example of gdp.md §10 by the tests.
+ * {@link GdpFramer}. Checked against the worked example of docs/gdp.md §10 by the tests.
  */
 final class GdpWriter
 {
@@ -21,7 +21,7 @@ final class GdpWriter
     static final int GST_HEADER = 0x0400;
     static final int GST_GAP = 0x0800;
     static final int GST_DELTA_UNIT = 0x2000;
-    /** Event payload types: 64 + GstEventType (gdp.md §5). */
+    /** Event payload types: 64 + GstEventType (docs/gdp.md §5). */
     static final int EVENT_STREAM_START = 0x284E;
     static final int EVENT_SEGMENT = 0x464E;
     static final int EVENT_TAG = 0x505E;
@@ -129,7 +129,7 @@ final class GdpWriter
     }
 
     /**
-     * gdp.md §4 in words: CRC-16, polynomial 0x1021, register starts at 0xFFFF, MSB first, not
+     * docs/gdp.md §4 in words: CRC-16, polynomial 0x1021, register starts at 0xFFFF, MSB first, not
      * reflected, final XOR 0xFFFF; no bytes give 0. Bit by bit, no table.
      */
     static int crc(final byte[] data, final int from, final int length)

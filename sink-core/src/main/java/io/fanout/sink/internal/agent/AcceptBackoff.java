@@ -1,5 +1,6 @@
 package io.fanout.sink.internal.agent;
 
+import io.fanout.sink.TcpServerSink;
 import org.slf4j.Logger;
 
 import java.io.IOException;
@@ -10,7 +11,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Failed accepts without a busy loop (semantics A.2.10). When {@code accept()} fails (too many
+ * Failed accepts without a busy loop (docs/semantics.md A.2.10). When {@code accept()} fails (too many
  * open files, no memory for socket buffers, ...) the connection stays in the listen backlog and
  * the listening key stays acceptable, so a selector loop would retry, fail and log at full speed
  * until descriptors free up. Instead, after a failure the key stops asking for OP_ACCEPT for
@@ -21,13 +22,12 @@ import java.util.concurrent.TimeUnit;
  * failure at WARN with its cause, and the end of the burst with how many accepts failed over how
  * long. Counting every failure is the caller's.
  * <p>
- * Internal (used by {@code TcpServerSink} through the selector loop, and by the CLI's HTTP front
- * end). One instance per listening key; only the thread that owns the key's selector calls it.
+ * One instance per listening key ({@link Acceptors}); selector thread only, for TCP and HTTP alike.
  */
-public final class AcceptBackoff
+final class AcceptBackoff
 {
     /** How long accepting pauses after a failure: 50 ms. */
-    public static final long PAUSE_NS = TimeUnit.MILLISECONDS.toNanos(50);
+    static final long PAUSE_NS = TcpServerSink.ACCEPT_PAUSE_NS;
 
     private final Logger log;
     private final String what;
@@ -42,7 +42,7 @@ public final class AcceptBackoff
      * @param server the bound listening channel.
      * @throws IOException when its address cannot be read.
      */
-    public AcceptBackoff(final Logger log, final String scheme, final ServerSocketChannel server) throws IOException
+    AcceptBackoff(final Logger log, final String scheme, final ServerSocketChannel server) throws IOException
     {
         final InetSocketAddress address = (InetSocketAddress)server.getLocalAddress();
         this.log = log;
@@ -56,7 +56,7 @@ public final class AcceptBackoff
      * @param ex    the failure.
      * @param nowNs the monotonic clock.
      */
-    public void failed(final SelectionKey key, final IOException ex, final long nowNs)
+    void failed(final SelectionKey key, final IOException ex, final long nowNs)
     {
         if (burstFailures++ == 0)
         {
@@ -74,7 +74,7 @@ public final class AcceptBackoff
      *
      * @param nowNs the monotonic clock.
      */
-    public void succeeded(final long nowNs)
+    void succeeded(final long nowNs)
     {
         if (burstFailures > 0)
         {
@@ -92,7 +92,7 @@ public final class AcceptBackoff
      * @param nowNs the monotonic clock.
      * @return ns until the pause ends, 0 when it just ended (or there was none).
      */
-    public long tick(final SelectionKey key, final long nowNs)
+    long tick(final SelectionKey key, final long nowNs)
     {
         if (!paused)
         {
@@ -109,7 +109,7 @@ public final class AcceptBackoff
     }
 
     /** @return true while accepting is paused. */
-    public boolean paused()
+    boolean paused()
     {
         return paused;
     }

@@ -57,7 +57,7 @@ final class ClientCommands
         }
         if (client.status() == ClientStatus.FLUSHING)
         {
-            // §2.4: remove-flush is accepted only from status OK; a repeated one changes nothing
+            // docs/semantics.md §2.4: remove-flush is accepted only from status OK; a repeated one changes nothing
             LOG.debug("remove-flush of a client already flushing: {}", channel);
             return;
         }
@@ -72,7 +72,7 @@ final class ClientCommands
         client.beginFlush(flushSeq);
         if (client.state() != ClientState.STREAMING || (!client.midBuffer() && client.next > flushSeq))
         {
-            lifecycle.remove(client, ClientStatus.FLUSHING); // nothing pending: at once (A.2.7)
+            lifecycle.remove(client, ClientStatus.FLUSHING); // nothing pending: at once (docs/semantics.md A.2.7)
         }
     }
 

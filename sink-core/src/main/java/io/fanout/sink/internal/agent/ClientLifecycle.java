@@ -152,7 +152,7 @@ final class ClientLifecycle
         }
     }
 
-    /** A read or write failed: the client is removed CLOSED or ERROR (A.2.6). */
+    /** A read or write failed: the client is removed CLOSED or ERROR (docs/semantics.md A.2.6). */
     void fail(final Client client, final Exception ex)
     {
         final ClientStatus status =

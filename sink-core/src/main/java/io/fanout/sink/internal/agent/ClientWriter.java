@@ -122,7 +122,7 @@ final class ClientWriter
     }
 
     /**
-     * Before the client takes a buffer published under {@code header} (§7 with A.2.4): its first
+     * Before the client takes a buffer published under {@code header} (docs/semantics.md §7 with A.2.4): its first
      * buffer gets the header; after a change, the new header goes out when the client had none,
      * or with resend-streamheader when the two differ.
      */

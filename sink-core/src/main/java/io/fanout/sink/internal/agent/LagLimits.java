@@ -15,7 +15,7 @@ import io.fanout.sink.internal.sync.LagPolicy;
  * Use per new head: {@link #begin(long)}, then {@link #decide(Client)} for each lagging client,
  * then {@link #end()}.
  * <p>
- * Evaluated once per new head, with the outcomes of an evaluation at every buffer (A.1): a client
+ * Evaluated once per new head, with the outcomes of an evaluation at every buffer (docs/semantics.md A.1): a client
  * that is over neither limit at the newest head was over neither at any buffer since the last
  * evaluation (its position did not move back, and a converted limit grows by at most one index
  * per buffer: always in buffers and bytes, in time while timestamps do not go backwards), so
@@ -32,7 +32,7 @@ final class LagLimits
     private final SinkConfig config;
     private final SyncEngine sync;
     private final RingQueueView view;
-    /** The newest sequence whose arrival the lag limits have been evaluated for (A.1). */
+    /** The newest sequence whose arrival the lag limits have been evaluated for (docs/semantics.md A.1). */
     private long limitsHead = -1;
     private long head;
     private long tail;
@@ -102,7 +102,7 @@ final class LagLimits
     }
 
     /**
-     * §4.2 passes 1 and 2 for one client, at each arrival {@code from .. head} in turn, from its
+     * docs/semantics.md §4.2 passes 1 and 2 for one client, at each arrival {@code from .. head} in turn, from its
      * position now (no write happened in between: only this thread writes). When the producer
      * tore what was read (it released buffers meanwhile, so the client is about to be found
      * lapped) nothing is decided.
@@ -121,9 +121,9 @@ final class LagLimits
             {
                 if (seq < waitFrom || !view.over(tail, seq).isKeyframe(0))
                 {
-                    continue; // skipped while waiting: not counted (§6.2)
+                    continue; // skipped while waiting: not counted (docs/semantics.md §6.2)
                 }
-                waiting = false; // A.2.3: it resumes on the next keyframe
+                waiting = false; // docs/semantics.md A.2.3: it resumes on the next keyframe
                 take = seq;
                 moved = true;
             }

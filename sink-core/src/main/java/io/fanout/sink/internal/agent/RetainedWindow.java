@@ -39,7 +39,7 @@ final class RetainedWindow
         return pendingAdds;
     }
 
-    /** Once per new head: what minimum retention and the keyframe rule keep (§4.3 (b), (c)). */
+    /** Once per new head: what minimum retention and the keyframe rule keep (docs/semantics.md §4.3 (b), (c)). */
     void headMoved(final long head)
     {
         final long tail = ring.tail();

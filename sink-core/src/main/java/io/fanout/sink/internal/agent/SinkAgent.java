@@ -2,6 +2,7 @@ package io.fanout.sink.internal.agent;
 
 import io.fanout.sink.ClientStatus;
 import io.fanout.sink.ClientSync;
+import io.fanout.sink.Handshake;
 import io.fanout.sink.SinkConfig;
 import io.fanout.sink.SinkStats;
 import io.fanout.sink.internal.ring.BufferRing;
@@ -62,6 +63,7 @@ public final class SinkAgent implements Agent
     private final DrainBarrier drains = new DrainBarrier();
     private final WriteRounds rounds = new WriteRounds();
     private final Acceptors acceptors = new Acceptors();
+    private final Handshakes handshakes;
     private final ClientCommands clientCommands;
     private final Placement placement;
     private final MessagePassingQueue.Consumer<Command> runCommand = this::run;
@@ -96,6 +98,7 @@ public final class SinkAgent implements Agent
         this.window = new RetainedWindow(ring, sync);
         this.clientCommands = new ClientCommands(this, registry, lifecycle, ring);
         this.placement = new Placement(registry, lifecycle, stalled);
+        this.handshakes = new Handshakes(selector);
     }
 
     @Override
@@ -148,6 +151,10 @@ public final class SinkAgent implements Agent
         }
         work += acceptors.resume(this, nowMonoNs);
         work += selector.selectNow(onKey);
+        if (handshakes.count() > 0)
+        {
+            work += handshakes.expire(nowMonoNs, this);
+        }
         publishRetention();
         if (!drains.isEmpty())
         {
@@ -169,11 +176,23 @@ public final class SinkAgent implements Agent
         return ring.head() != lastHead || !commands.isEmpty();
     }
 
+    /**
+     * Selector thread, for the idle strategy: when the next round of writes is due, if one is
+     * lingering for more buffers.
+     *
+     * @return a monotonic time in ns, or Long.MAX_VALUE when nothing is due at a known time.
+     */
+    long deadlineNs()
+    {
+        return rounds.pending() ? rounds.dueAtNs() : Long.MAX_VALUE;
+    }
+
     /** Shutdown: every client is removed REMOVED, waiters complete, the ring's buffers are released. */
     @Override
     public void onClose()
     {
         commands.close(runCommand, () -> clientCommands.clear(ClientStatus.REMOVED));
+        handshakes.closeAll();
         drains.completeAll();
         ring.retain(Long.MAX_VALUE);
         ring.releaseReferences(); // the reader has stopped: a closed sink holds no rendered buffer
@@ -204,10 +223,22 @@ public final class SinkAgent implements Agent
         return clientCommands;
     }
 
-    /** @return the number of clients. */
+    /** @return the number of clients, and of accepted connections in their handshake. */
     public int clientCount()
     {
-        return registry.size();
+        return registry.size() + handshakes.count();
+    }
+
+    /**
+     * An accepted connection begins its handshake; the sink owns its channel.
+     *
+     * @param channel    the accepted channel.
+     * @param handshake  what decides whether, and how, it becomes a client.
+     * @param clientSync its sync settings unless the handshake gives its own.
+     */
+    public void handshake(final SocketChannel channel, final Handshake handshake, final ClientSync clientSync)
+    {
+        handshakes.begin(channel, handshake, clientSync, nowMonoNs);
     }
 
     /**
@@ -399,6 +430,10 @@ public final class SinkAgent implements Agent
             {
                 place(client, writer.serve(client, lastHead, nowMonoNs, nowWallNs));
             }
+        }
+        else if (attachment instanceof Handshakes.Connection && key.isValid() && key.isReadable())
+        {
+            handshakes.read((Handshakes.Connection)attachment, this);
         }
         else if (attachment instanceof Acceptors.Acceptor && key.isValid() && key.isAcceptable())
         {

@@ -58,7 +58,7 @@ public final class SinkProxy
         this.ring = ring;
         this.selector = Selector.open();
         this.agent = new SinkAgent(name, ring, config, selector, commands, listeners);
-        this.idle = new WakeableIdle(config.idleStrategy().get(), agent::hasInput);
+        this.idle = new WakeableIdle(config.idleStrategy().get(), agent::hasInput, agent::deadlineNs);
     }
 
     /** Any thread, once: start the selector thread. */

@@ -70,9 +70,25 @@ final class StalledClients
     ArrayList<Client> poll(final long nowMonoNs)
     {
         expired.clear();
-        if (timeoutNs > 0 && wheel.timerCount() > 0)
+        if (timeoutNs <= 0)
+        {
+            return expired;
+        }
+        if (wheel.timerCount() == 0)
+        {
+            wheel.currentTickTime(nowMonoNs); // nothing to expire: the wheel jumps to now
+            return expired;
+        }
+        // a poll examines one tick and moves on by at most one: poll until the wheel has caught up
+        // with the clock (a parked duty cycle leaves it up to 10 ticks behind)
+        do
         {
             wheel.poll(nowMonoNs, onExpiry, EXPIRY_LIMIT);
+        }
+        while (wheel.timerCount() > 0 && nowMonoNs >= wheel.currentTickTime() && expired.size() < EXPIRY_LIMIT);
+        if (wheel.timerCount() == 0)
+        {
+            wheel.currentTickTime(nowMonoNs);
         }
         return expired;
     }

@@ -6,7 +6,7 @@ import io.fanout.sink.internal.sync.QueueView;
 import io.fanout.sink.internal.sync.SyncPolicy;
 
 /**
- * Where a new or waiting client starts (semantics §5.3 with A.1 and A.2.1): on the retained queue as
+ * Where a new or waiting client starts (docs/semantics.md §5.3 with A.1 and A.2.1): on the retained queue as
  * it stood when the first buffer after its add was queued, or on the first keyframe for a client
  * that waits for one. It decides and returns a {@link StartDecision}; the agent carries it out. Selector thread
  * only.
@@ -27,7 +27,7 @@ final class StartPositions
     }
 
     /**
-     * Where a new or waiting client starts, if the buffers it waits for exist: A.1, the start is
+     * Where a new or waiting client starts, if the buffers it waits for exist: docs/semantics.md A.1, the start is
      * computed on the queue as it stood when the first buffer after the add was queued. A new
      * client whose sync method waits for a keyframe is moved to {@link ClientState#WAITING_KEYFRAME}
      * here (a transition of its own, not an outcome for the agent).
@@ -63,7 +63,7 @@ final class StartPositions
                 {
                     return StartDecision.startAt(first - index, first);
                 }
-                // next-keyframe, or latest-keyframe / burst-keyframe turned next-keyframe (§5.3)
+                // next-keyframe, or latest-keyframe / burst-keyframe turned next-keyframe (docs/semantics.md §5.3)
                 client.waitForKeyframe(first + 1);
             }
             final long from = Math.max(client.waitFromSeq(), tail);

@@ -23,7 +23,7 @@ final class SyncEngine
         this.defaultUsesKeyframeRule = usesKeyframeRule(config.syncMethod());
     }
 
-    /** A.2.12: latest-keyframe and burst-keyframe clients keep the newest keyframe in the queue. */
+    /** docs/semantics.md A.2.12: latest-keyframe and burst-keyframe clients keep the newest keyframe in the queue. */
     static boolean usesKeyframeRule(final SyncMethod method)
     {
         return method == SyncMethod.LATEST_KEYFRAME || method == SyncMethod.BURST_KEYFRAME;
@@ -45,7 +45,7 @@ final class SyncEngine
         }
     }
 
-    /** @return true when the keep-a-keyframe rule applies (A.2.12). */
+    /** @return true when the keep-a-keyframe rule applies (docs/semantics.md A.2.12). */
     boolean keyframeRuleActive()
     {
         return defaultUsesKeyframeRule || keyframeRuleClients > 0;
@@ -76,7 +76,7 @@ final class SyncEngine
     }
 
     /**
-     * What the queue keeps for new clients apart from connected clients' needs (§4.3 (b) and (c)).
+     * What the queue keeps for new clients apart from connected clients' needs (docs/semantics.md §4.3 (b) and (c)).
      *
      * @param q the queue, index 0 newest.
      * @return keep buffers 0 .. this index.

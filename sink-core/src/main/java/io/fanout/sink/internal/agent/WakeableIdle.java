@@ -4,6 +4,7 @@ import org.agrona.concurrent.IdleStrategy;
 
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The selector thread's idle: the configured Agrona {@link IdleStrategy}, with a {@code parked}
@@ -16,22 +17,30 @@ import java.util.function.BooleanSupplier;
  * command, then reads {@code parked}. Sequential consistency of volatiles means at least one side
  * sees the other's store: either the selector thread sees the new input and does not idle, or the
  * waker sees {@code parked} and unparks it. A spurious unpark only makes one park return early.
+ * <p>
+ * When the agent has a deadline of its own (a round of writes lingering for more buffers, at most
+ * a few milliseconds away), it parks until that deadline instead of backing off, so that the
+ * round is not written later than its bound ({@link WriteRounds}).
  */
 final class WakeableIdle implements IdleStrategy
 {
     private final IdleStrategy delegate;
     private final BooleanSupplier hasInput;
+    private final LongSupplier deadlineNs;
     private volatile boolean parked;
     private volatile Thread thread;
 
     /**
      * @param delegate the configured strategy.
-     * @param hasInput any-thread check for input the last duty cycle did not see.
+     * @param hasInput   check for input the last duty cycle did not see (called on the idling thread).
+     * @param deadlineNs the agent's next deadline on the monotonic clock, or Long.MAX_VALUE for none
+     *                   (called on the idling thread).
      */
-    WakeableIdle(final IdleStrategy delegate, final BooleanSupplier hasInput)
+    WakeableIdle(final IdleStrategy delegate, final BooleanSupplier hasInput, final LongSupplier deadlineNs)
     {
         this.delegate = delegate;
         this.hasInput = hasInput;
+        this.deadlineNs = deadlineNs;
     }
 
     /** Selector thread, once at start: the thread that idles here. */
@@ -72,7 +81,20 @@ final class WakeableIdle implements IdleStrategy
         {
             if (!hasInput.getAsBoolean()) // after the volatile store of parked: see the class Javadoc
             {
-                delegate.idle();
+                final long deadline = deadlineNs.getAsLong();
+                if (deadline == Long.MAX_VALUE)
+                {
+                    delegate.idle();
+                }
+                else
+                {
+                    final long leftNs = deadline - System.nanoTime();
+                    if (leftNs > 0)
+                    {
+                        LockSupport.parkNanos(this, leftNs);
+                    }
+                    delegate.reset(); // the deadline is work: back off from the start afterwards
+                }
             }
         }
         finally

@@ -2,7 +2,7 @@ package io.fanout.sink.internal.agent;
 
 /**
  * Wall-clock nanoseconds since the epoch derived from the monotonic clock, so reading it is as
- * cheap as {@link System#nanoTime()} and it has nanosecond steps (semantics A.2.13). Immutable.
+ * cheap as {@link System#nanoTime()} and it has nanosecond steps (docs/semantics.md A.2.13). Immutable.
  */
 final class WallClock
 {

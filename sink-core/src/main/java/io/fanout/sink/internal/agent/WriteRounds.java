@@ -38,6 +38,12 @@ final class WriteRounds
         return pending && nowNs - pendingSinceNs >= lingerNs;
     }
 
+    /** @return when the pending round is due, on the clock of {@link #published}. */
+    long dueAtNs()
+    {
+        return pendingSinceNs + lingerNs;
+    }
+
     /** @return true while published buffers wait for a round. */
     boolean pending()
     {

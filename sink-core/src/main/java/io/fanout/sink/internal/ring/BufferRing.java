@@ -13,7 +13,7 @@ import java.nio.ByteBuffer;
  * {@link #retain(long)}; on its next {@link #publish} the producer releases everything older (but
  * always keeps the newest buffer). The producer also releases the oldest buffers, whatever the
  * reader asked, when keeping the new one would exceed the capacity in buffers or in bytes
- * (semantics A.2.9): a reader that still needed them has been <em>lapped</em>, which it detects
+ * (docs/semantics.md A.2.9): a reader that still needed them has been <em>lapped</em>, which it detects
  * with {@link #isLapped(long)} and {@link #validate(long)}.
  * <p>
  * <b>Threads.</b> {@link #publish}, {@link #claimSeq()} and the {@code producer*} accessors: the
@@ -167,7 +167,7 @@ public final class BufferRing extends RingPadding3
         {
             bytes -= lengths[(int)s & mask];
         }
-        // capacity (A.2.9): the new buffer plus what stays must fit; the newest buffer always stays
+        // capacity (docs/semantics.md A.2.9): the new buffer plus what stays must fit; the newest buffer always stays
         while (newTail < seq && (seq - newTail + 1 > capacityBuffers || bytes + length > capacityBytes))
         {
             bytes -= lengths[(int)newTail & mask];
@@ -210,7 +210,7 @@ public final class BufferRing extends RingPadding3
     }
 
     /**
-     * Producer thread: the streamheader for every buffer published from now on (A.2.4: a header
+     * Producer thread: the streamheader for every buffer published from now on (docs/semantics.md A.2.4: a header
      * change is a point in the buffer sequence).
      *
      * @param streamheader the header, or null for none.

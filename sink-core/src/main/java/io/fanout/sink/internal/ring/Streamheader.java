@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 
 /**
  * One streamheader: the buffers a client must receive before any data published while it was
- * current (semantics §7, A.2.4). Immutable once built; its direct buffers are owned by the sink
+ * current (docs/semantics.md §7, A.2.4). Immutable once built; its direct buffers are owned by the sink
  * (the selector thread sets their position and limit to write them).
  */
 public final class Streamheader
@@ -88,7 +88,7 @@ public final class Streamheader
     }
 
     /**
-     * Producer thread: §4.1, a HEADER-flagged buffer identical to one of these is dropped.
+     * Producer thread: docs/semantics.md §4.1, a HEADER-flagged buffer identical to one of these is dropped.
      *
      * @param data a buffer (position to limit), left unchanged.
      * @return true when its bytes equal one of the header buffers.

@@ -3,7 +3,7 @@ package io.fanout.sink.internal.sync;
 import io.fanout.sink.UnitFormat;
 
 /**
- * The burst window of semantics A.2.1, in every unit, buffers included (fixing the reference's
+ * The burst window of docs/semantics.md A.2.1, in every unit, buffers included (fixing the reference's
  * Q2 and Q7). extent(i) is what buffers 0..i hold: i+1 buffers, their byte total, or the age of
  * the oldest timestamped one among them relative to the newest timestamped one.
  */

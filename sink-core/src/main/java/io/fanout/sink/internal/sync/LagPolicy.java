@@ -4,14 +4,14 @@ import io.fanout.sink.RecoverPolicy;
 import io.fanout.sink.UnitFormat;
 
 /**
- * Lag limits and recovery (semantics §6 with A.2.3). A client's lag is its {@code bufpos}: the
+ * Lag limits and recovery (docs/semantics.md §6 with A.2.3). A client's lag is its {@code bufpos}: the
  * index of the next buffer it will take (so {@code bufpos + 1} whole buffers are pending).
  */
 public final class LagPolicy
 {
     /** Recovery result: skip everything and wait for the next buffer, keyframe or not (resync-latest). */
     public static final int NEXT_BUFFER = -1;
-    /** Recovery result: skip everything and wait for the next keyframe (A.2.3 fallback). */
+    /** Recovery result: skip everything and wait for the next keyframe (docs/semantics.md A.2.3 fallback). */
     public static final int NEXT_KEYFRAME = -2;
 
     private LagPolicy()
@@ -19,7 +19,7 @@ public final class LagPolicy
     }
 
     /**
-     * get_buffers_max (§5.2): a limit in {@code format} units as a buffer index, with the
+     * get_buffers_max (docs/semantics.md §5.2): a limit in {@code format} units as a buffer index, with the
      * reference's strict "&gt;". A limit of 2^31 or more is capped rather than truncated (the
      * reference's 32-bit truncation, which disables the limit, is not copied).
      *
@@ -51,7 +51,7 @@ public final class LagPolicy
     }
 
     /**
-     * Where a client over the soft limit moves (§6.2, A.2.3). Call only when
+     * Where a client over the soft limit moves (docs/semantics.md §6.2, A.2.3). Call only when
      * {@code bufpos >= softMaxBuffers}.
      *
      * @param q              the retained queue.
@@ -72,7 +72,7 @@ public final class LagPolicy
                 return Math.min(softMaxBuffers, bufpos);
             case RESYNC_KEYFRAME:
             {
-                // A.2.3: the most recent keyframe of the retained queue, if inside the soft window
+                // docs/semantics.md A.2.3: the most recent keyframe of the retained queue, if inside the soft window
                 final int newest = q.keyframeAtOrOlder(0);
                 return newest != QueueView.NONE && newest < softMaxBuffers && newest <= bufpos ? newest : NEXT_KEYFRAME;
             }
@@ -94,7 +94,7 @@ public final class LagPolicy
     /**
      * @param bufpos     the client's position after recovery.
      * @param maxBuffers the hard limit as an index, or &lt;= 0 for none.
-     * @return true when the client is over the hard limit and is removed SLOW (§6.3).
+     * @return true when the client is over the hard limit and is removed SLOW (docs/semantics.md §6.3).
      */
     public static boolean overHardLimit(final int bufpos, final int maxBuffers)
     {

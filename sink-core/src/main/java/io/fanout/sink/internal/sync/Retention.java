@@ -1,7 +1,7 @@
 package io.fanout.sink.internal.sync;
 
 /**
- * How much of the queue is kept for new clients (semantics §4.3 with A.2.2 and A.2.12), apart from
+ * How much of the queue is kept for new clients (docs/semantics.md §4.3 with A.2.2 and A.2.12), apart from
  * what connected clients still need. Every result is an index: keep buffers 0 .. index.
  */
 public final class Retention
@@ -14,12 +14,12 @@ public final class Retention
      * Minimum retention (bytes-min, time-min, buffers-min); all that are set must be met, so the
      * result is the largest of their indices.
      * <ul>
-     * <li>buffers-min N keeps N buffers (A.2.2, fixing Q1): index N-1, at most the oldest.</li>
+     * <li>buffers-min N keeps N buffers (docs/semantics.md A.2.2, fixing Q1): index N-1, at most the oldest.</li>
      * <li>bytes-min: the first index whose byte total reaches it; everything while it is not
      * reached.</li>
      * <li>time-min: the first timestamped buffer at least that much older than the newest
      * timestamped one; while not reached, back to the oldest timestamped buffer; buffers without
-     * a timestamp never grow the queue (A.2.2, fixing Q3).</li>
+     * a timestamp never grow the queue (docs/semantics.md A.2.2, fixing Q3).</li>
      * </ul>
      *
      * @param q          the queue.
@@ -49,7 +49,7 @@ public final class Retention
     }
 
     /**
-     * The keep-a-keyframe rule (§4.2 step 7, A.2.12): the newest keyframe within the soft window is
+     * The keep-a-keyframe rule (docs/semantics.md §4.2 step 7, A.2.12): the newest keyframe within the soft window is
      * kept when the default sync method or any connected client uses latest-keyframe or
      * burst-keyframe.
      *

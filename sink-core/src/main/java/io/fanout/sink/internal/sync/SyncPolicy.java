@@ -5,9 +5,9 @@ import io.fanout.sink.SyncMethod;
 import io.fanout.sink.UnitFormat;
 
 /**
- * Where a new client starts: multihandlesink's start position per sync method (semantics §5.3),
- * with the burst rules of A.2.1. Evaluated on the queue as it stood when the first buffer after
- * the client's add was queued (A.1), so {@code bufpos} is normally 0.
+ * Where a new client starts: multihandlesink's start position per sync method (docs/semantics.md §5.3),
+ * with the burst rules of docs/semantics.md A.2.1. Evaluated on the queue as it stood when the first buffer after
+ * the client's add was queued (docs/semantics.md A.1), so {@code bufpos} is normally 0.
  */
 public final class SyncPolicy
 {
@@ -92,7 +92,7 @@ public final class SyncPolicy
             sync.maxValue());
     }
 
-    /** A.2.1 burst: minIdx if it is under maxIdx, else the buffer just newer than maxIdx. */
+    /** docs/semantics.md A.2.1 burst: minIdx if it is under maxIdx, else the buffer just newer than maxIdx. */
     static int burst(final int minIdx, final int maxIdx)
     {
         return minIdx < maxIdx ? minIdx : Math.max(maxIdx - 1, 0);

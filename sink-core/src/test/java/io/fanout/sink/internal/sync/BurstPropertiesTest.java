@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Property checks of the start positions over many seeded random queues (A.2.1, §5.3). The
+ * Property checks of the start positions over many seeded random queues (docs/semantics.md A.2.1, §5.3). The
  * expectations come from extents computed here, independently of {@link BurstLimits}:
  * extent(i) is what buffers 0..i hold: i+1 buffers, their byte total, or (time) the age of the
  * oldest timestamped buffer among 0..i relative to the newest timestamped one, which does not
@@ -46,7 +46,7 @@ class BurstPropertiesTest
             return SyncPolicy.startIndex(q, method, bufposFor(method), minFormat, minValue, maxFormat, maxValue);
         }
 
-        /** bufpos matters to latest and next-keyframe; the burst methods are evaluated as A.1 has them, at bufpos 0. */
+        /** bufpos matters to latest and next-keyframe; the burst methods are evaluated as docs/semantics.md A.1 has them, at bufpos 0. */
         int bufposFor(final SyncMethod method)
         {
             return method == NEXT_KEYFRAME || method == SyncMethod.LATEST ? bufpos : 0;
@@ -146,14 +146,14 @@ class BurstPropertiesTest
     }
 
     // ---------------------------------------------------------------------------------------
-    // the oracle: A.2.1 computed from scratch
+    // the oracle: docs/semantics.md A.2.1 computed from scratch
 
     static boolean isSet(final UnitFormat format, final long value)
     {
         return format != UnitFormat.UNDEFINED && value >= 0;
     }
 
-    /** extent(i) of A.2.1, empty in TIME when buffers 0..i hold no timestamped buffer. */
+    /** extent(i) of docs/semantics.md A.2.1, empty in TIME when buffers 0..i hold no timestamped buffer. */
     static OptionalLong extent(final QueueView q, final UnitFormat format, final int i)
     {
         switch (format)
@@ -317,7 +317,7 @@ class BurstPropertiesTest
     /**
      * burst and burst-with-keyframe: the start is in [0, len-1]; when a maximum is set and the
      * queue reaches it, the burst (buffers start..0) holds strictly less than the maximum, with
-     * the one exception A.2.1 allows: start max(maxIdx - 1, 0) = 0 when the newest buffer alone
+     * the one exception docs/semantics.md A.2.1 allows: start max(maxIdx - 1, 0) = 0 when the newest buffer alone
      * reaches the maximum (maxIdx = 0). For burst, the burst is moreover the shortest tail
      * holding at least the minimum whenever it holds the minimum at all.
      */
@@ -424,7 +424,7 @@ class BurstPropertiesTest
         assertTrue(started > 1000, "generator coverage: started " + started);
     }
 
-    /** The whole of A.2.1 / §5.3 from the independent oracle, for every method. */
+    /** The whole of docs/semantics.md A.2.1 / §5.3 from the independent oracle, for every method. */
     @ParameterizedTest(name = "{0}: start equals the A.2.1 rule over independently computed extents")
     @EnumSource(value = SyncMethod.class)
     void startMatchesIndependentOracle(final SyncMethod method)

@@ -28,19 +28,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /**
- * Lag limits and recovery: semantics Part B §6.1 to §6.4, with A.2.3 for resync-keyframe.
+ * Lag limits and recovery: semantics Part B docs/semantics.md §6.1 to §6.4, with A.2.3 for resync-keyframe.
  */
 class LagPolicyTest
 {
     private static final long MS = 1_000_000L;
 
-    /** §6.4: B0 .. B10 (B10 newest, index 0), 100 bytes, 40 ms apart, keyframes B2 (index 8) and B6 (index 4). */
+    /** docs/semantics.md §6.4: B0 .. B10 (B10 newest, index 0), 100 bytes, 40 ms apart, keyframes B2 (index 8) and B6 (index 4). */
     private static ListQueueView elevenBuffers()
     {
         return ListQueueView.numbered("B", 11, 100, 40 * MS, 2, 6);
     }
 
-    /** The three §6.4 limit settings: unit, soft limit, hard limit, and the hard index the spec gives. */
+    /** The three docs/semantics.md §6.4 limit settings: unit, soft limit, hard limit, and the hard index the spec gives. */
     enum Limits
     {
         BUFFERS_5_9(BUFFERS, 5, 9, 9),
@@ -80,7 +80,7 @@ class LagPolicyTest
     }
 
     /**
-     * One cell of the §6.4 table: bufpos after the increment, the policy, the expected position
+     * One cell of the docs/semantics.md §6.4 table: bufpos after the increment, the policy, the expected position
      * (NEXT_BUFFER for the table's -1 of resync-latest), buffers dropped, and whether the hard
      * limit removes the client (only for none at 8 -> 9 with the buffers or bytes hard limit 9).
      */
@@ -125,7 +125,7 @@ class LagPolicyTest
     }
 
     /**
-     * Pass 1 then pass 2 of §4.2 for one client: recovery when bufpos >= soft index, dropped
+     * Pass 1 then pass 2 of docs/semantics.md §4.2 for one client: recovery when bufpos >= soft index, dropped
      * counted, then the hard-limit check on the recovered position.
      */
     @ParameterizedTest(name = "§6.4 {0}")
@@ -156,7 +156,7 @@ class LagPolicyTest
     }
 
     // ---------------------------------------------------------------------------------------
-    // A.2.3 beyond the table
+    // docs/semantics.md A.2.3 beyond the table
 
     @ParameterizedTest(name = "A.2.3 keyframe only at B2 (index 8, outside soft window 5), bufpos {0} -> next keyframe, {0}+1 dropped")
     @ValueSource(ints = {5, 8, 9, 10})
@@ -211,7 +211,7 @@ class LagPolicyTest
     }
 
     // ---------------------------------------------------------------------------------------
-    // §5.2 / §6.1 / §6.3 nuances
+    // docs/semantics.md §5.2 / §6.1 / §6.3 nuances
 
     @Test
     @DisplayName("§5.2/Q5 buffersMax in TIME with untimestamped input is len+1 (cannot trigger)")

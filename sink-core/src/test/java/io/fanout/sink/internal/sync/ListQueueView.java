@@ -65,7 +65,7 @@ final class ListQueueView implements QueueView
         oldestFirst.add(b);
     }
 
-    /** Keeps buffers 0 .. index (the newest index+1), dropping older ones, as the trim of §4.2 step 8. */
+    /** Keeps buffers 0 .. index (the newest index+1), dropping older ones, as the trim of docs/semantics.md §4.2 step 8. */
     void trimToIndex(final int index)
     {
         while (oldestFirst.size() > index + 1)

@@ -16,16 +16,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /**
- * Retention for new clients: semantics Part B §4.2 steps 6 to 9 and the §4.5 table, with A.2.2
+ * Retention for new clients: semantics Part B docs/semantics.md §4.2 steps 6 to 9 and the §4.5 table, with A.2.2
  * (buffers-min N keeps N buffers; time-min never grows the queue for untimestamped buffers).
- * Every buffer is 100 bytes and there are no clients, as in §4.5.
+ * Every buffer is 100 bytes and there are no clients, as in docs/semantics.md §4.5.
  */
 class RetentionTest
 {
     private static final long MS = 1_000_000L;
 
     /**
-     * One §4.5 configuration. {@code ptsStepNs} &lt; 0 means no timestamps; {@code keyframeEvery}
+     * One docs/semantics.md §4.5 configuration. {@code ptsStepNs} &lt; 0 means no timestamps; {@code keyframeEvery}
      * &gt; 0 marks buffers 0, k, 2k, ... as keyframes (others delta), 0 marks every buffer a
      * keyframe, and {@code keepKeyframe} applies the keep-a-keyframe rule (latest-keyframe);
      * {@code softMaxBuffers} is units-soft-max in buffers, -1 for none.
@@ -34,7 +34,7 @@ class RetentionTest
     {
     }
 
-    /** Pushes {@code count} buffers, trimming after each as §4.2 steps 6 to 8, and returns the queue length after each. */
+    /** Pushes {@code count} buffers, trimming after each as docs/semantics.md §4.2 steps 6 to 8, and returns the queue length after each. */
     private static List<Integer> lengthsAfterEachBuffer(final Config c, final int count)
     {
         final ListQueueView q = new ListQueueView(List.of());

@@ -27,13 +27,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /**
- * Start positions (semantics Part B §5.3 to §5.5, with the burst rules of Part A.2.1).
+ * Start positions (semantics Part B docs/semantics.md §5.3 to §5.5, with the burst rules of Part A.2.1).
  */
 class SyncPolicyTest
 {
     private static final long MS = 1_000_000L;
 
-    /** §5.4: B0 (oldest) .. B9 (newest), 100 bytes each, pts k * 40 ms, keyframes B2 and B6. */
+    /** docs/semantics.md §5.4: B0 (oldest) .. B9 (newest), 100 bytes each, pts k * 40 ms, keyframes B2 and B6. */
     private static ListQueueView tenBuffers()
     {
         return ListQueueView.numbered("B", 10, 100, 40 * MS, 2, 6);
@@ -55,9 +55,9 @@ class SyncPolicyTest
     }
 
     /**
-     * Every row of the §5.4 table, with A.2.1 applied: the rows "min 1000 bytes", "min 5000 bytes"
+     * Every row of the docs/semantics.md §5.4 table, with A.2.1 applied: the rows "min 1000 bytes", "min 5000 bytes"
      * (B0..B9), "min 4 buffers" (B6..B9), "min 20 buffers" (B0..B9) and "min 250 bytes, max 2
-     * buffers" (B9 only) use A.2.1's results; every other row is the spec's own.
+     * buffers" (B9 only) use docs/semantics.md A.2.1's results; every other row is the spec's own.
      * Columns: name, method, bufpos, min format, min value, max format, max value, start, sent first.
      */
     static Stream<Arguments> section54Rows()
@@ -116,7 +116,7 @@ class SyncPolicyTest
     }
 
     // ---------------------------------------------------------------------------------------
-    // §5.5: nine 16-byte buffers (ids 0..8) with bytes-min=100, then buffer 9.
+    // docs/semantics.md §5.5: nine 16-byte buffers (ids 0..8) with bytes-min=100, then buffer 9.
 
     private static final int[] UPSTREAM_KEYFRAMES = {0, 4, 8};
 
@@ -188,8 +188,8 @@ class SyncPolicyTest
     }
 
     /**
-     * A.1 says "the queue as it stood when that buffer was queued" (ids 2..9), §5.1 says after the
-     * trim of that update (bytes-min 100 trims it to ids 3..9). The §5.5 results must not depend on
+     * docs/semantics.md A.1 says "the queue as it stood when that buffer was queued" (ids 2..9), §5.1 says after the
+     * trim of that update (bytes-min 100 trims it to ids 3..9). The docs/semantics.md §5.5 results must not depend on
      * which: check the trimmed view gives the same ids.
      */
     @ParameterizedTest(name = "§5.5 view after the trim (ids 3..9): {0}")
@@ -204,7 +204,7 @@ class SyncPolicyTest
     }
 
     /**
-     * §5.5's other next-keyframe scenario: a client added before a keyframe followed by a delta
+     * docs/semantics.md §5.5's other next-keyframe scenario: a client added before a keyframe followed by a delta
      * buffer reads both, whether positioned when the keyframe arrives (bufpos 0) or only after the
      * delta buffer (bufpos 1, the I/O thread late).
      */
@@ -227,7 +227,7 @@ class SyncPolicyTest
         assertEquals(List.of("K2", "D3"), q.sentFrom(late), "positioned only after the delta buffer");
     }
 
-    /** §5.3 latest-keyframe / burst-keyframe: no keyframe at all in the view means wait. */
+    /** docs/semantics.md §5.3 latest-keyframe / burst-keyframe: no keyframe at all in the view means wait. */
     @Test
     @DisplayName("§5.3 latest-keyframe and burst-keyframe wait when the view holds no keyframe; burst-with-keyframe never waits")
     void keyframeMethodsWaitWithoutKeyframe()

@@ -1,0 +1,123 @@
+package io.fanout.cli;
+
+import io.fanout.sink.Handshake;
+import io.fanout.sink.HandshakeFailure;
+import io.fanout.sink.HandshakeResult;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code --http}: the request head of a player ({@code ffplay http://host:port/}, VLC, {@code curl})
+ * and its answer, as a {@link Handshake} on the sink's own accept path. A GET is answered
+ * {@code HTTP/1.0 200 OK} with the format's Content-Type and the connection becomes a client; a
+ * HEAD gets the same head and is closed; a malformed, oversized ({@link #MAX_HEAD_BYTES}) or too
+ * slow ({@code --http-timeout}) request gets 400 and a method other than GET or HEAD 405, and the
+ * connection is closed. Runs on the sink's selector thread; the counter may be read from any thread.
+ */
+final class HttpHandshake implements Handshake
+{
+    /** Largest request head accepted: 8 KiB. */
+    static final int MAX_HEAD_BYTES = 8 * 1024;
+
+    private final ByteBuffer ok;
+    private final long timeoutNs;
+    private final AtomicLong badRequests = new AtomicLong();
+
+    /**
+     * @param contentType the Content-Type of the stream.
+     * @param timeoutNs   the longest a client may take to send its request head, in ns.
+     */
+    HttpHandshake(final String contentType, final long timeoutNs)
+    {
+        this.ok = ascii("HTTP/1.0 200 OK\r\nContent-Type: " + contentType +
+            "\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n");
+        this.timeoutNs = timeoutNs;
+    }
+
+    @Override
+    public int maxRequestBytes()
+    {
+        return MAX_HEAD_BYTES;
+    }
+
+    @Override
+    public long timeoutNs()
+    {
+        return timeoutNs;
+    }
+
+    @Override
+    public HandshakeResult onRequest(final SocketChannel channel, final ByteBuffer request)
+    {
+        final int end = headEnd(request);
+        if (end < 0)
+        {
+            return HandshakeResult.needMore();
+        }
+        final byte[] bytes = new byte[end];
+        request.get(0, bytes);
+        final String head = new String(bytes, StandardCharsets.ISO_8859_1);
+        final String[] parts = head.split("\r?\n", 2)[0].split(" ");
+        if (parts.length != 3 || !parts[2].startsWith("HTTP/") || parts[1].isEmpty())
+        {
+            return refuse("400 Bad Request");
+        }
+        if ("GET".equals(parts[0]))
+        {
+            return HandshakeResult.add(ok.duplicate());
+        }
+        if ("HEAD".equals(parts[0]))
+        {
+            return HandshakeResult.close(ok.duplicate());
+        }
+        return refuse("405 Method Not Allowed");
+    }
+
+    @Override
+    public HandshakeResult onIncomplete(final SocketChannel channel, final HandshakeFailure failure)
+    {
+        // a client that closed first gets no answer; a too slow (slowloris) or oversized head gets 400
+        return failure == HandshakeFailure.CLOSED ? HandshakeResult.close(null) : refuse("400 Bad Request");
+    }
+
+    /** Any thread: @return requests answered 400 or 405. */
+    long badRequests()
+    {
+        return badRequests.get();
+    }
+
+    private HandshakeResult refuse(final String status)
+    {
+        badRequests.incrementAndGet();
+        return HandshakeResult.close(ascii("HTTP/1.0 " + status + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
+    }
+
+    /** @return the length of the request head through its blank line, or -1 if not complete yet. */
+    static int headEnd(final ByteBuffer head)
+    {
+        final int n = head.limit();
+        for (int i = 0; i < n; i++)
+        {
+            if (head.get(i) == '\n')
+            {
+                if (i + 1 < n && head.get(i + 1) == '\n')
+                {
+                    return i + 2;
+                }
+                if (i + 2 < n && head.get(i + 1) == '\r' && head.get(i + 2) == '\n')
+                {
+                    return i + 3;
+                }
+            }
+        }
+        return -1;
+    }
+
+    private static ByteBuffer ascii(final String text)
+    {
+        return ByteBuffer.wrap(text.getBytes(StandardCharsets.ISO_8859_1)).asReadOnlyBuffer();
+    }
+}
