@@ -1,6 +1,5 @@
 package io.fanout.sink;
 
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.util.Objects;
@@ -19,16 +18,6 @@ public final class SinkConfig
     public static final long DEFAULT_QUEUE_CAPACITY_BYTES = 64L * 1024 * 1024;
     /** Largest accepted {@link Builder#queueCapacityBuffers(int)}: 2^30 buffers. */
     public static final int MAX_QUEUE_CAPACITY_BUFFERS = 1 << 30;
-    /**
-     * Default of {@link Builder#idleStrategy(Supplier)}: Agrona's {@link BackoffIdleStrategy} with
-     * 100 spins, 20 yields, then parks from 1 µs doubling up to 10 ms. The selector thread polls its
-     * sockets once per duty cycle, so the longest park bounds how late it sees a socket event (a
-     * connection, a full socket that drained) while no buffer arrives; the producer and command
-     * submitters unpark it at once. Idle, the thread wakes 100 times a second: measured at the
-     * same CPU as a thread blocked in {@code select} (docs/design.md, "Idling").
-     */
-    public static final Supplier<IdleStrategy> DEFAULT_IDLE_STRATEGY =
-        () -> new BackoffIdleStrategy(100, 20, 1_000_000, 10_000_000);
 
     private final SyncMethod syncMethod;
     private final UnitFormat burstFormat;
@@ -182,8 +171,8 @@ public final class SinkConfig
     }
 
     /**
-     * @return what makes the idle strategy of each sink's selector thread (one instance per sink);
-     * default {@link #DEFAULT_IDLE_STRATEGY}.
+     * @return what makes the idle strategy of each sink's selector thread (one instance per sink),
+     * or null (the default) for the sink's own: spin, yield, then block in select.
      */
     public Supplier<? extends IdleStrategy> idleStrategy()
     {
@@ -219,7 +208,7 @@ public final class SinkConfig
         private boolean resendStreamheader = true;
         private int queueCapacityBuffers = DEFAULT_QUEUE_CAPACITY_BUFFERS;
         private long queueCapacityBytes = DEFAULT_QUEUE_CAPACITY_BYTES;
-        private Supplier<? extends IdleStrategy> idleStrategy = DEFAULT_IDLE_STRATEGY;
+        private Supplier<? extends IdleStrategy> idleStrategy;
 
         private Builder()
         {
@@ -331,14 +320,19 @@ public final class SinkConfig
         }
 
         /**
-         * How the selector thread waits between duty cycles that found no work, as Aeron's
-         * agents do: any Agrona {@link IdleStrategy} ({@code BusySpinIdleStrategy} for the lowest
-         * latency at the cost of a core, {@code BackoffIdleStrategy}, {@code SleepingIdleStrategy},
-         * ...). The supplier is called once per sink, on {@code start()}'s thread; the strategy then
-         * runs on the selector thread only. A parked strategy is woken by the producer and by any
-         * request (LockSupport.unpark).
+         * How the selector thread waits between duty cycles that found no work, as Aeron's agents
+         * do. The default (null) is the sink's own Agrona {@link IdleStrategy}: 100 spins, 20
+         * yields, then a block in {@code select} (at most 100 ms) that ends at once on a socket
+         * event, a rendered buffer or a request, and costs no CPU while the stream is idle. Any
+         * Agrona strategy may replace it: {@code BusySpinIdleStrategy} for the lowest latency at
+         * the cost of a core (it polls the sockets without pause), or a parking one
+         * ({@code BackoffIdleStrategy}, {@code SleepingIdleStrategy}), which the producer and
+         * requests unpark at once but which sees socket events (a lagging client's socket that
+         * drained, a new connection) only when its park ends: docs/design.md, "Idling". The
+         * supplier is called once per sink, in its constructor; the strategy then runs on the
+         * selector thread only.
          *
-         * @param v makes one idle strategy per sink; default {@link #DEFAULT_IDLE_STRATEGY}.
+         * @param v makes one idle strategy per sink, or null for the default.
          * @return this
          */
         public Builder idleStrategy(final Supplier<? extends IdleStrategy> v)
@@ -358,7 +352,6 @@ public final class SinkConfig
             Objects.requireNonNull(burstFormat, "burstFormat");
             Objects.requireNonNull(unitFormat, "unitFormat");
             Objects.requireNonNull(recoverPolicy, "recoverPolicy");
-            Objects.requireNonNull(idleStrategy, "idleStrategy");
             check(burstValue >= 0, "burstValue", burstValue, ">= 0");
             check(unitsMax == -1 || unitsMax >= 1, "unitsMax", unitsMax, "-1 or >= 1");
             check(unitsSoftMax == -1 || unitsSoftMax >= 1, "unitsSoftMax", unitsSoftMax, "-1 or >= 1");

@@ -177,14 +177,16 @@ public final class SinkAgent implements Agent
     }
 
     /**
-     * Selector thread, for the idle strategy: when the next round of writes is due, if one is
-     * lingering for more buffers.
+     * Selector thread, for the idle strategy: the next time the agent has something to do with no
+     * event to wake it: a round of writes lingering for more buffers, or a poll of the stalled
+     * clients' timers.
      *
      * @return a monotonic time in ns, or Long.MAX_VALUE when nothing is due at a known time.
      */
     long deadlineNs()
     {
-        return rounds.pending() ? rounds.dueAtNs() : Long.MAX_VALUE;
+        final long stalledPoll = stalled.nextPollNs(nowMonoNs);
+        return rounds.pending() ? Math.min(rounds.dueAtNs(), stalledPoll) : stalledPoll;
     }
 
     /** Shutdown: every client is removed REMOVED, waiters complete, the ring's buffers are released. */
@@ -409,6 +411,14 @@ public final class SinkAgent implements Agent
     // ------------------------------------------------------------------------------------------
     // the selector
     // ------------------------------------------------------------------------------------------
+
+    /** A key made ready while the idle strategy blocked in select: the clock moves on first. */
+    void onIdleKey(final SelectionKey key)
+    {
+        nowMonoNs = System.nanoTime();
+        nowWallNs = wallClock.wallNs(nowMonoNs);
+        onKey(key);
+    }
 
     private void onKey(final SelectionKey key)
     {

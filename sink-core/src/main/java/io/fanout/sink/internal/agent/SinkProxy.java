@@ -9,6 +9,7 @@ import io.fanout.sink.SinkListener;
 import io.fanout.sink.SinkStats;
 import io.fanout.sink.internal.ring.BufferRing;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +59,9 @@ public final class SinkProxy
         this.ring = ring;
         this.selector = Selector.open();
         this.agent = new SinkAgent(name, ring, config, selector, commands, listeners);
-        this.idle = new WakeableIdle(config.idleStrategy().get(), agent::hasInput, agent::deadlineNs);
+        final IdleStrategy strategy = config.idleStrategy() == null ?
+            new SelectorIdleStrategy(selector, agent::onIdleKey, agent::deadlineNs, SelectorIdleStrategy.MAX_BLOCK_MS) : config.idleStrategy().get();
+        this.idle = new WakeableIdle(strategy, selector, agent::hasInput, agent::deadlineNs);
     }
 
     /** Any thread, once: start the selector thread. */

@@ -93,6 +93,17 @@ final class StalledClients
         return expired;
     }
 
+    /**
+     * @param nowMonoNs the monotonic clock now.
+     * @return when the timers should next be polled: a quarter of the timeout from now (at least
+     * 1 ms) while any is set, so that an idle selector thread notices an expiry within a quarter
+     * of the timeout; Long.MAX_VALUE while none is.
+     */
+    long nextPollNs(final long nowMonoNs)
+    {
+        return timeoutNs > 0 && wheel.timerCount() > 0 ? nowMonoNs + Math.max(1_000_000, timeoutNs / 4) : Long.MAX_VALUE;
+    }
+
     /** @return the number of timers set: one per lagging client, at most. */
     long timers()
     {

@@ -60,6 +60,14 @@ class StalledClientsTest
     }
 
     @Test
+    void theIdleThreadIsWokenAQuarterOfTheTimeoutApartWhileAnyClientLags()
+    {
+        assertEquals(Long.MAX_VALUE, stalled.nextPollNs(0), "nobody lags: no reason to wake");
+        laggingSince(0);
+        assertEquals(5 * MS + TIMEOUT / 4, stalled.nextPollNs(5 * MS));
+    }
+
+    @Test
     void oneTimerPerLaggingClient()
     {
         final Client client = laggingSince(0);
