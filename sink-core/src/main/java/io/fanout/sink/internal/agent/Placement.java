@@ -9,7 +9,8 @@ import java.nio.channels.SelectionKey;
  * Moves a client between the registry's lists and keeps its selector interest in step: OP_WRITE
  * only while it lags (its socket is full), OP_READ unless its peer half-closed
  * (docs/design.md, "Writes"). A key cancelled behind the sink's back (the application closed the
- * channel) removes the client CLOSED. Selector thread only.
+ * channel) removes the client CLOSED. It also carries out what the lag limits decided
+ * ({@link #apply}). Selector thread only.
  */
 final class Placement
 {
@@ -66,6 +67,35 @@ final class Placement
         client.waitForKeyframe(fromSeq);
         registry.pending().add(client);
         setInterest(client, readInterest(client));
+    }
+
+    /** Carries out a {@link LagDecision} (docs/semantics.md §6 with A.2.3). */
+    void apply(final Client client, final LagDecision decision)
+    {
+        client.buffersDropped += decision.dropped();
+        switch (decision.kind())
+        {
+            case LAPPED -> lapped(client);
+            case SLOW -> lifecycle.remove(client, ClientStatus.SLOW);
+            case RESYNC -> client.recover(false, decision.seq());
+            case WAIT_KEYFRAME ->
+            {
+                if (client.recover(true, decision.seq()))
+                {
+                    toWaiting(client, decision.seq());
+                }
+            }
+            default ->
+            {
+            }
+        }
+    }
+
+    /** The queue capacity released a buffer the client still needed: counted, then removed SLOW. */
+    void lapped(final Client client)
+    {
+        registry.countLapped();
+        lifecycle.remove(client, ClientStatus.SLOW);
     }
 
     private static int readInterest(final Client client)

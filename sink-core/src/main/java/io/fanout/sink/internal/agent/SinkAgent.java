@@ -209,9 +209,7 @@ public final class SinkAgent implements Agent
         }
     }
 
-    // ------------------------------------------------------------------------------------------
-    // requests, on the selector thread (commands, acceptors and callbacks)
-    // ------------------------------------------------------------------------------------------
+    // ---- requests, on the selector thread (commands, acceptors and callbacks) ----
 
     /** The agent stops at the end of this duty cycle. */
     void requestStop()
@@ -269,8 +267,7 @@ public final class SinkAgent implements Agent
         drains.add(targetSeq, done);
     }
 
-    void registerAcceptor(final ServerSocketChannel server, final AcceptHandler handler)
-        throws IOException
+    void registerAcceptor(final ServerSocketChannel server, final AcceptHandler handler) throws IOException
     {
         acceptors.register(selector, server, handler);
     }
@@ -283,9 +280,7 @@ public final class SinkAgent implements Agent
             registry.lagging().size());
     }
 
-    // ------------------------------------------------------------------------------------------
-    // carrying out decisions
-    // ------------------------------------------------------------------------------------------
+    // ---- carrying out decisions ----
 
     /** A new or waiting client: start it if the buffers it waits for exist. */
     void position(final Client client)
@@ -299,7 +294,7 @@ public final class SinkAgent implements Agent
         }
         else if (decision.kind() == StartDecision.Kind.LAPPED)
         {
-            lapped(client);
+            placement.lapped(client);
         }
     }
 
@@ -325,24 +320,7 @@ public final class SinkAgent implements Agent
                 continue;
             }
             final Client client = lagging.get(i);
-            final LagDecision decision = limits.decide(client);
-            client.buffersDropped += decision.dropped();
-            switch (decision.kind())
-            {
-                case LAPPED -> lapped(client);
-                case SLOW -> lifecycle.remove(client, ClientStatus.SLOW);
-                case RESYNC -> client.recover(false, decision.seq());
-                case WAIT_KEYFRAME ->
-                {
-                    if (client.recover(true, decision.seq()))
-                    {
-                        placement.toWaiting(client, decision.seq());
-                    }
-                }
-                default ->
-                {
-                }
-            }
+            placement.apply(client, limits.decide(client));
         }
         limits.end();
     }
@@ -390,7 +368,7 @@ public final class SinkAgent implements Agent
             case CAUGHT_UP -> placement.caughtUp(client);
             case TURN_OVER -> placement.turnOver(client);
             case BLOCKED -> placement.blocked(client, nowMonoNs);
-            case LAPPED -> lapped(client);
+            case LAPPED -> placement.lapped(client);
             case FAILED -> lifecycle.fail(client, writer.failure());
             case FLUSHED -> lifecycle.remove(client, ClientStatus.FLUSHING);
             case WAIT_KEYFRAME ->
@@ -402,15 +380,8 @@ public final class SinkAgent implements Agent
         }
     }
 
-    private void lapped(final Client client)
-    {
-        registry.countLapped();
-        lifecycle.remove(client, ClientStatus.SLOW);
-    }
 
-    // ------------------------------------------------------------------------------------------
-    // the selector
-    // ------------------------------------------------------------------------------------------
+    // ---- the selector ----
 
     /** A key made ready while the idle strategy blocked in select: the clock moves on first. */
     void onIdleKey(final SelectionKey key)
