@@ -3,6 +3,8 @@ package io.fanout.bench;
 import io.fanout.sink.BufferFlags;
 import io.fanout.sink.MultiSocketSink;
 import io.fanout.sink.SinkConfig;
+import io.fanout.testkit.LoopbackPairs;
+import io.fanout.testkit.LoopbackReaders;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -20,6 +22,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -56,7 +61,8 @@ public class FanoutBenchmark
     public long window;
 
     private MultiSocketSink sink;
-    private LoopbackClients loopback;
+    private LoopbackPairs pairs;
+    private LoopbackReaders loopback;
     private long rendered;
     private long allowed;
 
@@ -68,7 +74,7 @@ public class FanoutBenchmark
         /** Bytes received by all clients. */
         public long clientBytes;
         private long base;
-        private LoopbackClients loopback;
+        private LoopbackReaders loopback;
 
         @Setup(Level.Trial)
         public void bind(final FanoutBenchmark benchmark)
@@ -80,7 +86,7 @@ public class FanoutBenchmark
         public void mark()
         {
             clientBytes = 0;
-            base = loopback.bytesRead();
+            base = loopback.totalReceived();
         }
 
     }
@@ -90,7 +96,15 @@ public class FanoutBenchmark
     {
         sink = new MultiSocketSink(SinkConfig.defaults());
         sink.start();
-        loopback = new LoopbackClients(sink, clients);
+        pairs = new LoopbackPairs();
+        final List<SocketChannel> clientEnds = new ArrayList<>(clients);
+        for (int i = 0; i < clients; i++)
+        {
+            final LoopbackPairs.Pair pair = pairs.pair();
+            clientEnds.add(pair.client());
+            sink.add(pair.server());
+        }
+        loopback = LoopbackReaders.builder("bench-clients").bufferBytes(1 << 20).start(clientEnds);
         allowed = window;
     }
 
@@ -99,6 +113,7 @@ public class FanoutBenchmark
     {
         sink.close();
         loopback.close();
+        pairs.close();
     }
 
     /**
@@ -110,7 +125,7 @@ public class FanoutBenchmark
     {
         while (rendered >= allowed)
         {
-            allowed = loopback.minClientBytes() + window;
+            allowed = loopback.minReceived() + window;
             if (rendered >= allowed)
             {
                 LockSupport.parkNanos(20_000);
@@ -120,7 +135,7 @@ public class FanoutBenchmark
         memory.position(memory.position() + size);
         sink.commit(size, BufferFlags.NONE, MultiSocketSink.CLOCK_TIME_NONE, MultiSocketSink.CLOCK_TIME_NONE);
         rendered += size;
-        delivered.clientBytes = loopback.bytesRead() - delivered.base;
+        delivered.clientBytes = loopback.totalReceived() - delivered.base;
         return rendered;
     }
 }

@@ -11,6 +11,8 @@ import io.fanout.sink.SinkListener;
 import io.fanout.sink.SinkStats;
 import io.fanout.sink.TcpServerSink;
 import io.fanout.sink.UnitFormat;
+import io.fanout.testkit.LoopbackPairs;
+import io.fanout.testkit.LoopbackReaders;
 
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
@@ -19,9 +21,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +34,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -43,7 +41,7 @@ import java.util.concurrent.locks.LockSupport;
  * (not JMH: each scenario is one long run that reports its own figures). Loopback only.
  *
  * <pre>
- * mvn -B -DskipTests -pl sink-core,sink-bench package
+ * mvn -B -DskipTests -pl sink-bench -am package
  * java -cp sink-bench/target/benchmarks.jar io.fanout.bench.ReliabilityBench isolation --seconds 10
  * java -cp sink-bench/target/benchmarks.jar io.fanout.bench.ReliabilityBench memory --seconds 30
  * java -cp sink-bench/target/benchmarks.jar io.fanout.bench.ReliabilityBench churn --seconds 30 --clients 16
@@ -186,7 +184,6 @@ public final class ReliabilityBench
     private static Phase runPhase(final SinkConfig config, final int readers, final int stalled, final int seconds)
         throws IOException
     {
-        final List<SocketChannel> open = new ArrayList<>();
         final List<SocketChannel> readerServers = new ArrayList<>();
         final List<SocketChannel> stalledServers = new ArrayList<>();
         final List<SocketChannel> readerClients = new ArrayList<>();
@@ -208,36 +205,28 @@ public final class ReliabilityBench
                 removed.add(channel);
             }
         });
-        try (ServerSocketChannel listener = ServerSocketChannel.open())
+        final LoopbackPairs pairs = new LoopbackPairs();
+        try
         {
-            listener.bind(new InetSocketAddress(LOOPBACK, 0), readers + stalled);
             sink.start();
             for (int i = 0; i < readers + stalled; i++)
             {
                 final boolean isStalled = stalled > 0 && i % ((readers + stalled) / stalled) == 0 &&
                     stalledServers.size() < stalled;
-                final SocketChannel client = SocketChannel.open();
+                final LoopbackPairs.Pair pair = isStalled ? pairs.pair(4096, 4096) : pairs.pair();
                 if (isStalled)
                 {
-                    client.setOption(StandardSocketOptions.SO_RCVBUF, 4096);
-                }
-                client.connect(listener.getLocalAddress());
-                final SocketChannel server = listener.accept();
-                open.add(client);
-                open.add(server);
-                if (isStalled)
-                {
-                    server.setOption(StandardSocketOptions.SO_SNDBUF, 4096);
-                    stalledServers.add(server);
+                    stalledServers.add(pair.server());
                 }
                 else
                 {
-                    readerClients.add(client);
-                    readerServers.add(server);
+                    readerClients.add(pair.client());
+                    readerServers.add(pair.server());
                 }
-                sink.add(server);
+                sink.add(pair.server());
             }
-            try (StampReaders reading = new StampReaders(readerClients))
+            try (LoopbackReaders reading = LoopbackReaders.builder("bench-readers").bufferBytes(256 * 1024)
+                .check(new StampCheck(readerClients.size())).start(readerClients))
             {
                 final long window = 4L << 20;
                 final long startNs = System.nanoTime();
@@ -261,7 +250,7 @@ public final class ReliabilityBench
                     sink.commit(SIZE, BufferFlags.NONE, NONE, NONE);
                     seq++;
                 }
-                final long bytes = reading.total();
+                final long bytes = reading.totalReceived();
                 final double elapsed = (System.nanoTime() - startNs) / 1e9;
                 long stalledConnected = 0;
                 long stalledDropped = droppedAtRemoval.get();
@@ -281,147 +270,60 @@ public final class ReliabilityBench
                     readersDropped += stats == null ? Long.MAX_VALUE / 4 : stats.buffersDropped();
                 }
                 final SinkStats stats = sink.stats();
-                return new Phase(bytes / elapsed / 1e6, bytes, reading.stampErrors(), stalledConnected, stalledDropped,
+                return new Phase(bytes / elapsed / 1e6, bytes, reading.failures(), stalledConnected, stalledDropped,
                     stats.removed(ClientStatus.SLOW), stats.clientsLapped(), readersDropped);
             }
         }
         finally
         {
             sink.close();
-            for (final SocketChannel c : open)
-            {
-                c.close();
-            }
+            pairs.close();
         }
     }
 
     /**
-     * Reads every channel on one thread, counting bytes and checking that each 64 KiB buffer's
-     * sequence stamp (its first 8 bytes) follows the last: every byte in order, nothing skipped.
+     * Checks that each 64 KiB buffer's sequence stamp (its first 8 bytes) follows the last: every
+     * byte in order, nothing skipped. A chunk holding a stamp out of order is one failure of the
+     * readers (an error of the phase). Called on the readers' thread only: per-channel state.
      */
-    private static final class StampReaders implements AutoCloseable
+    private static final class StampCheck implements LoopbackReaders.Check
     {
-        private final Selector selector = Selector.open();
-        private final AtomicLongArray received;
         private final long[] stamp;
         private final long[] expect;
-        private final AtomicLong stampErrors = new AtomicLong();
-        private final Thread thread;
-        private volatile boolean running = true;
 
-        StampReaders(final List<SocketChannel> channels) throws IOException
+        StampCheck(final int channels)
         {
-            received = new AtomicLongArray(channels.size());
-            stamp = new long[channels.size()];
-            expect = new long[channels.size()];
-            for (int i = 0; i < channels.size(); i++)
-            {
-                channels.get(i).configureBlocking(false);
-                channels.get(i).register(selector, SelectionKey.OP_READ, i);
-            }
-            thread = new Thread(this::run, "bench-readers");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        private void run()
-        {
-            final ByteBuffer buffer = ByteBuffer.allocateDirect(256 * 1024);
-            try
-            {
-                while (running)
-                {
-                    selector.select(key -> read(key, buffer), 50);
-                }
-            }
-            catch (final IOException ex)
-            {
-                stampErrors.incrementAndGet();
-            }
-        }
-
-        private void read(final SelectionKey key, final ByteBuffer buffer)
-        {
-            final int c = (Integer)key.attachment();
-            try
-            {
-                int n;
-                while ((n = ((SocketChannel)key.channel()).read(buffer.clear())) > 0)
-                {
-                    final long pos = received.get(c);
-                    int i = 0;
-                    while (i < n)
-                    {
-                        final int inBuffer = (int)((pos + i) % SIZE);
-                        if (inBuffer >= Long.BYTES)
-                        {
-                            i += SIZE - inBuffer; // to the next buffer's stamp
-                            continue;
-                        }
-                        stamp[c] = (stamp[c] << 8) | (buffer.get(i) & 0xFF);
-                        if (inBuffer == Long.BYTES - 1)
-                        {
-                            if (stamp[c] != expect[c])
-                            {
-                                stampErrors.incrementAndGet();
-                            }
-                            expect[c] = stamp[c] + 1;
-                            stamp[c] = 0;
-                        }
-                        i++;
-                    }
-                    received.addAndGet(c, n);
-                }
-                if (n < 0)
-                {
-                    key.cancel();
-                }
-            }
-            catch (final IOException ex)
-            {
-                key.cancel();
-            }
-        }
-
-        long minReceived()
-        {
-            long min = Long.MAX_VALUE;
-            for (int i = 0; i < received.length(); i++)
-            {
-                min = Math.min(min, received.get(i));
-            }
-            return min;
-        }
-
-        long total()
-        {
-            long sum = 0;
-            for (int i = 0; i < received.length(); i++)
-            {
-                sum += received.get(i);
-            }
-            return sum;
-        }
-
-        long stampErrors()
-        {
-            return stampErrors.get();
+            stamp = new long[channels];
+            expect = new long[channels];
         }
 
         @Override
-        public void close() throws IOException
+        public String check(final int c, final long pos, final ByteBuffer chunk)
         {
-            running = false;
-            selector.wakeup();
-            try
+            String problem = null;
+            final int n = chunk.remaining();
+            int i = 0;
+            while (i < n)
             {
-                thread.join(2000);
+                final int inBuffer = (int)((pos + i) % SIZE);
+                if (inBuffer >= Long.BYTES)
+                {
+                    i += SIZE - inBuffer; // to the next buffer's stamp
+                    continue;
+                }
+                stamp[c] = (stamp[c] << 8) | (chunk.get(i) & 0xFF);
+                if (inBuffer == Long.BYTES - 1)
+                {
+                    if (stamp[c] != expect[c] && problem == null)
+                    {
+                        problem = "channel " + c + ": stamp " + stamp[c] + " where " + expect[c] + " was expected";
+                    }
+                    expect[c] = stamp[c] + 1;
+                    stamp[c] = 0;
+                }
+                i++;
             }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
-            selector.close();
+            return problem;
         }
     }
 
@@ -438,7 +340,6 @@ public final class ReliabilityBench
         final long heapBefore = heapAfterGc();
         final long directBefore = directUsed();
         final long rssBefore = procStatusKiB("VmRSS");
-        final List<SocketChannel> open = new ArrayList<>();
         final ConcurrentLinkedQueue<SocketChannel> lapped = new ConcurrentLinkedQueue<>();
         final MultiSocketSink sink = new MultiSocketSink(config);
         sink.addListener(new SinkListener()
@@ -453,58 +354,44 @@ public final class ReliabilityBench
         long maxQueued = 0;
         long maxDirect = 0;
         long maxHeap = 0;
-        final double elapsed;
-        try (ServerSocketChannel listener = ServerSocketChannel.open())
+        final LoopbackPairs pairs = new LoopbackPairs();
+        sink.start();
+        for (int i = 0; i < stalledCount; i++)
         {
-            listener.bind(new InetSocketAddress(LOOPBACK, 0), stalledCount);
-            sink.start();
-            for (int i = 0; i < stalledCount; i++)
-            {
-                final SocketChannel client = SocketChannel.open();
-                client.setOption(StandardSocketOptions.SO_RCVBUF, 4096);
-                client.connect(listener.getLocalAddress());
-                final SocketChannel server = listener.accept();
-                server.setOption(StandardSocketOptions.SO_SNDBUF, 4096);
-                open.add(client);
-                open.add(server);
-                sink.add(server);
-            }
-            final byte[] pattern = new byte[SIZE];
-            new Random(1).nextBytes(pattern);
-            final long startNs = System.nanoTime();
-            final long endNs = startNs + TimeUnit.SECONDS.toNanos(seconds);
-            long nextSampleNs = startNs;
-            while (System.nanoTime() - endNs < 0)
-            {
-                SocketChannel again;
-                while ((again = lapped.poll()) != null)
-                {
-                    sink.add(again); // the same socket, still full: stalled again at once
-                }
-                for (int k = 0; k < 16; k++)
-                {
-                    final ByteBuffer memory = sink.claim(SIZE);
-                    memory.put(pattern);
-                    sink.commit(SIZE, BufferFlags.NONE, NONE, NONE);
-                    rendered++;
-                }
-                if (System.nanoTime() - nextSampleNs >= 0)
-                {
-                    nextSampleNs += TimeUnit.MILLISECONDS.toNanos(20);
-                    maxQueued = Math.max(maxQueued, sink.stats().bytesQueued());
-                    maxDirect = Math.max(maxDirect, directUsed() - directBefore);
-                    maxHeap = Math.max(maxHeap, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-                }
-            }
-            elapsed = (System.nanoTime() - startNs) / 1e9;
+            sink.add(pairs.pair(4096, 4096).server());
         }
+        final byte[] pattern = new byte[SIZE];
+        new Random(1).nextBytes(pattern);
+        final long startNs = System.nanoTime();
+        final long endNs = startNs + TimeUnit.SECONDS.toNanos(seconds);
+        long nextSampleNs = startNs;
+        while (System.nanoTime() - endNs < 0)
+        {
+            SocketChannel again;
+            while ((again = lapped.poll()) != null)
+            {
+                sink.add(again); // the same socket, still full: stalled again at once
+            }
+            for (int k = 0; k < 16; k++)
+            {
+                final ByteBuffer memory = sink.claim(SIZE);
+                memory.put(pattern);
+                sink.commit(SIZE, BufferFlags.NONE, NONE, NONE);
+                rendered++;
+            }
+            if (System.nanoTime() - nextSampleNs >= 0)
+            {
+                nextSampleNs += TimeUnit.MILLISECONDS.toNanos(20);
+                maxQueued = Math.max(maxQueued, sink.stats().bytesQueued());
+                maxDirect = Math.max(maxDirect, directUsed() - directBefore);
+                maxHeap = Math.max(maxHeap, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+            }
+        }
+        final double elapsed = (System.nanoTime() - startNs) / 1e9;
         final SinkStats stats = sink.stats();
         final long heapAfter = heapAfterGc() - heapBefore;
         sink.close();
-        for (final SocketChannel c : open)
-        {
-            c.close();
-        }
+        pairs.close();
         final long capacity = config.queueCapacityBytes();
         final long bound = 2 * capacity + (5L << 20);
         print("  rendered %.1f GiB in %.1f s (%.2f GB/s); %d clients lapped and re-added (%d connected at the end)",

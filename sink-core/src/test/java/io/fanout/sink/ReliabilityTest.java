@@ -5,6 +5,7 @@ import io.fanout.sink.TestSupport.EventRecorder;
 import io.fanout.sink.TestSupport.Kind;
 import io.fanout.sink.TestSupport.Pair;
 import io.fanout.sink.TestSupport.StreamReader;
+import io.fanout.testkit.LoopbackReaders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,6 +35,8 @@ import static io.fanout.sink.TestSupport.SELECTOR_THREAD;
 import static io.fanout.sink.TestSupport.await;
 import static io.fanout.sink.TestSupport.concat;
 import static io.fanout.sink.TestSupport.fixedPayloads;
+import static io.fanout.sink.TestSupport.manyReaders;
+import static io.fanout.sink.TestSupport.repeatingReaders;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -150,7 +153,7 @@ class ReliabilityTest extends LoopbackSinkTest
             }
         }
         events.awaitCount(Kind.ADDED, 50);
-        try (ManyReaders readers = new ManyReaders(readerEnds, expected, "isolation-readers"))
+        try (LoopbackReaders readers = manyReaders(readerEnds, expected, "isolation-readers"))
         {
             for (int i = 0; i < ISO_BUFFERS; i++)
             {
@@ -400,8 +403,8 @@ class ReliabilityTest extends LoopbackSinkTest
         final List<byte[]> data = fixedPayloads(66, 64, 32 * 1024);
         final byte[] expected = concat(data);
         final List<ByteBuffer> buffers = data.stream().map(b -> TestSupport.direct(b, 0)).toList();
-        final ManyReaders readers = loopback.track(
-            new ManyReaders(List.of(talker.client(), witness.client()), expected, "talk-readers"));
+        final LoopbackReaders readers = loopback.track(
+            manyReaders(List.of(talker.client(), witness.client()), expected, "talk-readers"));
         final long heapBefore = JvmResources.heapAfterGc();
         final long directBefore = JvmResources.directUsed();
 
@@ -612,7 +615,7 @@ class ReliabilityTest extends LoopbackSinkTest
         final AtomicReferenceArray<WeakReference<ByteBuffer>> lastRendered = new AtomicReferenceArray<>(4096);
         final AtomicLong rendered = new AtomicLong();
         final AtomicReference<Throwable> producerFailure = new AtomicReference<>();
-        final ManyReaders readers = new ManyReaders(readerEnds, stream, true, "close-readers");
+        final LoopbackReaders readers = repeatingReaders(readerEnds, stream, "close-readers");
         loopback.track(readers);
         final Thread producer = new Thread(() ->
         {

@@ -2,6 +2,7 @@ package io.fanout.sink;
 
 import io.fanout.sink.TestSupport.EventRecorder;
 import io.fanout.sink.TestSupport.Kind;
+import io.fanout.testkit.LoopbackReaders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -19,6 +20,7 @@ import static io.fanout.sink.TestSupport.HOST;
 import static io.fanout.sink.TestSupport.await;
 import static io.fanout.sink.TestSupport.concat;
 import static io.fanout.sink.TestSupport.fixedPayloads;
+import static io.fanout.sink.TestSupport.manyReaders;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -71,7 +73,7 @@ class ServerLimitsTest extends LoopbackServerTest
         final List<SocketChannel> clients = connect(2_000);
         final long connectMs = (System.nanoTime() - startNs) / 1_000_000;
         final List<byte[]> data = fixedPayloads(71, 4, 8 * 1024);
-        try (ManyReaders readers = new ManyReaders(clients, concat(data), "storm-readers"))
+        try (LoopbackReaders readers = manyReaders(clients, concat(data), "storm-readers"))
         {
             await(() -> server.sink().stats().numHandles() == 2_000,
                 () -> "2,000 clients added (connected in " + connectMs + " ms): " + server.sink().stats().numHandles());
@@ -97,7 +99,7 @@ class ServerLimitsTest extends LoopbackServerTest
         final List<SocketChannel> admitted = connect(100);
         final List<byte[]> before = fixedPayloads(72, 20, 4096);
         final List<byte[]> after = fixedPayloads(73, 20, 4096);
-        try (ManyReaders readers = new ManyReaders(admitted, concat(concat(before), concat(after)), "limit-readers"))
+        try (LoopbackReaders readers = manyReaders(admitted, concat(concat(before), concat(after)), "limit-readers"))
         {
             events.awaitCount(Kind.ADDED, 100);
             render(before);
@@ -150,8 +152,8 @@ class ServerLimitsTest extends LoopbackServerTest
         events.awaitCount(Kind.ADDED, 1);
         final List<byte[]> during = fixedPayloads(74, 10, 4096);
         final List<byte[]> afterwards = fixedPayloads(75, 10, 4096);
-        final ManyReaders earlyReader = resources.track(
-            new ManyReaders(List.of(early), concat(concat(during), concat(afterwards)), "early-reader"));
+        final LoopbackReaders earlyReader = resources.track(
+            manyReaders(List.of(early), concat(concat(during), concat(afterwards)), "early-reader"));
 
         failing.set(true);
         final List<SocketChannel> waiting = connect(3); // the kernel completes them; accept fails
@@ -169,7 +171,7 @@ class ServerLimitsTest extends LoopbackServerTest
         failing.set(false);
         events.awaitCount(Kind.ADDED, 4); // the three that waited in the backlog
         final long failures = server.acceptFailures();
-        try (ManyReaders late = new ManyReaders(waiting, concat(afterwards), "late-readers"))
+        try (LoopbackReaders late = manyReaders(waiting, concat(afterwards), "late-readers"))
         {
             render(afterwards);
             late.awaitEach(concat(afterwards).length);

@@ -1,12 +1,13 @@
 package io.fanout.sink;
 
+import io.fanout.testkit.LoopbackPairs;
+import io.fanout.testkit.LoopbackReaders;
+import io.fanout.testkit.LoopbackReaders.Check;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ final class TestSupport
     /** The selector thread's name, as documented by MultiSocketSink. */
     static final Pattern SELECTOR_THREAD = Pattern.compile("fanout-selector-\\d+");
     /** Loopback, and nothing else. */
-    static final String HOST = "127.0.0.1";
+    static final String HOST = LoopbackPairs.HOST;
 
     private TestSupport()
     {
@@ -188,23 +189,41 @@ final class TestSupport
     // sockets
     // ------------------------------------------------------------------------------------------
 
+    /**
+     * Reads {@code channels} on one thread (the testkit's {@link LoopbackReaders}, awaiting for at
+     * most {@link #WAIT}), checking that each receives exactly {@code expected} from its first byte.
+     * Owns the channels: closing it closes them.
+     */
+    static LoopbackReaders manyReaders(final List<SocketChannel> channels, final byte[] expected, final String name)
+        throws IOException
+    {
+        return LoopbackReaders.builder(name).check(Check.exactly(expected)).timeout(WAIT).start(channels);
+    }
+
+    /** As {@link #manyReaders}, each channel receiving {@code pattern} repeated without end. */
+    static LoopbackReaders repeatingReaders(final List<SocketChannel> channels, final byte[] pattern, final String name)
+        throws IOException
+    {
+        return LoopbackReaders.builder(name).check(Check.repeating(pattern)).timeout(WAIT).start(channels);
+    }
+
     /** A connected loopback pair: {@code client} is the test's end, {@code server} the accepted end. */
     record Pair(SocketChannel client, SocketChannel server)
     {
     }
 
     /**
-     * Makes loopback pairs through one listening socket, and closes every pair and reader it made.
+     * Makes loopback pairs (through the testkit's {@link LoopbackPairs}), and closes every pair and
+     * reader it made.
      */
     static final class Loopback implements AutoCloseable
     {
-        private final ServerSocketChannel listener;
+        private final LoopbackPairs pairs;
         private final List<AutoCloseable> opened = new ArrayList<>();
 
         Loopback() throws IOException
         {
-            listener = ServerSocketChannel.open();
-            listener.bind(new InetSocketAddress(HOST, 0));
+            pairs = new LoopbackPairs();
         }
 
         /** @return a connected pair with default socket buffers. */
@@ -220,20 +239,8 @@ final class TestSupport
          */
         Pair pair(final int clientRcvBuf, final int serverSndBuf) throws IOException
         {
-            final SocketChannel client = SocketChannel.open();
-            opened.add(client);
-            if (clientRcvBuf > 0)
-            {
-                client.setOption(StandardSocketOptions.SO_RCVBUF, clientRcvBuf);
-            }
-            client.connect(listener.getLocalAddress());
-            final SocketChannel server = listener.accept();
-            opened.add(server);
-            if (serverSndBuf > 0)
-            {
-                server.setOption(StandardSocketOptions.SO_SNDBUF, serverSndBuf);
-            }
-            return new Pair(client, server);
+            final LoopbackPairs.Pair pair = pairs.pair(clientRcvBuf, serverSndBuf);
+            return new Pair(pair.client(), pair.server());
         }
 
         /** @return a reader thread on the client end of {@code pair}. */
@@ -266,14 +273,7 @@ final class TestSupport
                 }
             }
             opened.clear();
-            try
-            {
-                listener.close();
-            }
-            catch (final IOException ex)
-            {
-                // best effort
-            }
+            pairs.close();
         }
     }
 
