@@ -1,6 +1,7 @@
 package io.fanout.cli;
 
 import io.fanout.sink.MultiSocketSink;
+import io.fanout.sink.Refusal;
 
 import java.io.IOException;
 
@@ -16,8 +17,11 @@ interface FrontEnd extends AutoCloseable
     /** @return the bound port. */
     int port();
 
-    /** @return connections refused at once because of {@code --max-clients}. */
+    /** @return connections refused at once, for any reason. */
     long refused();
+
+    /** @return connections refused at once for {@code reason}. */
+    long refused(Refusal reason);
 
     /** @return accepts that failed (too many open files, ...); accepting pauses briefly after each. */
     long acceptFailures();

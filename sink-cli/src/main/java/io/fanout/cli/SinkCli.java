@@ -21,6 +21,8 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
@@ -76,6 +78,20 @@ public final class SinkCli implements Callable<Integer>
         description = "Most clients at once; a connection over it is closed at once and counted; 0 = no limit "
             + "(default: ${DEFAULT-VALUE}).")
     int maxClients;
+
+    @Option(names = "--allow", paramLabel = "CIDR", converter = Cidr.Converter.class,
+        description = "Admit connections only from this address block (10.0.0.0/8, ::1/128; repeatable); "
+            + "without --allow everyone is admitted. A refused connection is closed at once and counted.")
+    List<Cidr> allow = new ArrayList<>();
+
+    @Option(names = "--deny", paramLabel = "CIDR", converter = Cidr.Converter.class,
+        description = "Refuse connections from this address block (repeatable); deny wins over --allow.")
+    List<Cidr> deny = new ArrayList<>();
+
+    @Option(names = "--max-clients-per-ip", paramLabel = "N",
+        description = "Most connections from one IP address at once; one over it is closed at once and counted; "
+            + "0 = no limit (default: ${DEFAULT-VALUE}).")
+    int maxClientsPerIp;
 
     @Option(names = "--http",
         description = "Serve HTTP players (ffplay http://..., VLC, curl): answer each GET with 200 and the "
@@ -324,6 +340,10 @@ public final class SinkCli implements Callable<Integer>
         {
             throw new UsageException("--max-clients " + maxClients + " must be >= 0");
         }
+        if (maxClientsPerIp < 0)
+        {
+            throw new UsageException("--max-clients-per-ip " + maxClientsPerIp + " must be >= 0");
+        }
         if (keyframePid != null && format != InputFormat.mpegts)
         {
             throw new UsageException("--keyframe-pid applies to --format mpegts only");
@@ -362,9 +382,10 @@ public final class SinkCli implements Callable<Integer>
         {
             return usage("--host " + host + " cannot be resolved");
         }
+        final AccessRules rules = new AccessRules(allow, deny, maxClientsPerIp);
         final FrontEnd frontEnd = http ?
-            new TcpFrontEnd(config, bind, maxClients, new HttpHandshake(format.contentType(), httpTimeoutNs)) :
-            new TcpFrontEnd(config, bind, maxClients, null);
+            new TcpFrontEnd(config, bind, maxClients, new HttpHandshake(format.contentType(), httpTimeoutNs), rules) :
+            new TcpFrontEnd(config, bind, maxClients, null, rules);
         final MultiSocketSink sink = frontEnd.sink();
         final Framer framer;
         try

@@ -1,7 +1,9 @@
 package io.fanout.cli;
 
+import io.fanout.sink.Admission;
 import io.fanout.sink.Handshake;
 import io.fanout.sink.MultiSocketSink;
+import io.fanout.sink.Refusal;
 import io.fanout.sink.SinkConfig;
 import io.fanout.sink.TcpServerSink;
 
@@ -23,10 +25,12 @@ final class TcpFrontEnd implements FrontEnd
      * @param bind       the address to listen on.
      * @param maxClients the client limit, 0 for none.
      * @param handshake  what every connection passes before it becomes a client, or null for none.
+     * @param admission  who may connect ({@code --allow}, {@code --deny}, {@code --max-clients-per-ip}).
      */
-    TcpFrontEnd(final SinkConfig config, final InetSocketAddress bind, final int maxClients, final Handshake handshake)
+    TcpFrontEnd(final SinkConfig config, final InetSocketAddress bind, final int maxClients, final Handshake handshake,
+        final Admission admission)
     {
-        server = new TcpServerSink(config, bind, maxClients).handshake(handshake);
+        server = new TcpServerSink(config, bind, maxClients).handshake(handshake).admission(admission);
     }
 
     @Override
@@ -51,6 +55,12 @@ final class TcpFrontEnd implements FrontEnd
     public long refused()
     {
         return server.refusedClients();
+    }
+
+    @Override
+    public long refused(final Refusal reason)
+    {
+        return server.refusedClients(reason);
     }
 
     @Override

@@ -49,11 +49,28 @@ final class Clients
         }
     }
 
+    /** Connects now from the loopback address {@code local} (127.0.0.0/8) and reads to the end. */
+    static CompletableFuture<byte[]> readToEndFrom(final String local, final int port) throws IOException
+    {
+        return capture(port, null, local).bytes;
+    }
+
     /** Connects now, sends {@code request} (if any), and reads to the end on its own thread. */
     static Capture capture(final int port, final String request) throws IOException
     {
+        return capture(port, request, null);
+    }
+
+    /** As {@link #capture(int, String)}, from the local address {@code local} (null: any). */
+    static Capture capture(final int port, final String request, final String local) throws IOException
+    {
         final Capture capture = new Capture();
-        final SocketChannel channel = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        final SocketChannel channel = SocketChannel.open();
+        if (local != null)
+        {
+            channel.bind(new InetSocketAddress(InetAddress.getByName(local), 0));
+        }
+        channel.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         if (request != null)
         {
             channel.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.ISO_8859_1)));

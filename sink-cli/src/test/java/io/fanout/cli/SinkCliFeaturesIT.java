@@ -170,4 +170,30 @@ class SinkCliFeaturesIT
             }
         }
     }
+
+    @Test
+    void denyAndThePerAddressLimitRefuseAtOnceAndAreCountedByReason() throws Exception
+    {
+        final byte[] input = new byte[128 * 1024];
+        new Random(4).nextBytes(input);
+        try (CliProcess cli = CliProcess.start("--port", "0", "--events", "--deny", "127.0.0.2/32",
+            "--max-clients-per-ip", "1", "--stats-interval", "100ms"))
+        {
+            final int port = cli.awaitPort();
+            final CompletableFuture<byte[]> admitted = Clients.readToEndFrom("127.0.0.1", port);
+            awaitAdded(cli, 1);
+            final CompletableFuture<byte[]> denied = Clients.readToEndFrom("127.0.0.2", port);
+            final CompletableFuture<byte[]> second = Clients.readToEndFrom("127.0.0.1", port);
+            assertEquals(0, denied.get(30, TimeUnit.SECONDS).length, "a denied address is closed at once");
+            assertEquals(0, second.get(30, TimeUnit.SECONDS).length, "a second connection from 127.0.0.1 too");
+            cli.awaitLine(l -> l.contains("stats clients=1") && l.contains("refused=2") &&
+                l.contains("max_clients_per_ip=1 denied=1"), WAIT);
+            try (OutputStream stdin = cli.process.getOutputStream())
+            {
+                stdin.write(input);
+            }
+            assertEquals(0, cli.awaitExit(WAIT));
+            assertArrayEquals(input, admitted.get(30, TimeUnit.SECONDS));
+        }
+    }
 }

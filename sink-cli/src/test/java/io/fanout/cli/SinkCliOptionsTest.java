@@ -66,7 +66,10 @@ class SinkCliOptionsTest
         "--blocksize,0,--blocksize 0 is out of range",
         "--blocksize,128MiB,--blocksize 134217728 is out of range",
         "--format,flv,--format",
-        "--drain-timeout,soon,soon"})
+        "--drain-timeout,soon,soon",
+        "--allow,banana,'banana' is not an IPv4 or IPv6 address block",
+        "--deny,10.0.0.0/40,the prefix length must be 0..32",
+        "--max-clients-per-ip,-1,--max-clients-per-ip -1 must be >= 0"})
     void outOfRangeOptionsExitTwoNamingTheOption(final String option, final String value, final String message)
     {
         final String[] result = run(option, value);
@@ -81,6 +84,7 @@ class SinkCliOptionsTest
         final CommandLine commandLine = new CommandLine(new SinkCli(null, System.err));
         final String help = commandLine.getUsageMessage(CommandLine.Help.Ansi.OFF).replaceAll("\\s+", " ");
         for (final String option : new String[] {"--host", "--port", "--format", "--blocksize", "--drain-timeout",
+            "--allow", "--deny", "--max-clients-per-ip",
             "--events", "--help", "--version"})
         {
             assertTrue(help.contains(option), option + " missing from --help:\n" + help);

@@ -1,17 +1,19 @@
 package io.fanout.sink;
 
 import io.fanout.sink.internal.agent.AcceptHandler;
-import io.fanout.sink.internal.agent.SinkAgent;
+import io.fanout.sink.internal.agent.AcceptedConnections;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A TCP server in front of a {@link MultiSocketSink}, as GStreamer's tcpserversink: listens,
@@ -24,7 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * descriptors does not spin on a listening socket that stays acceptable; it is logged once per
  * burst of failures (at its start, and at its end with the count). With a client limit, a
  * connection over it is closed at once and counted in {@link #refusedClients()}; no callback runs
- * for it.
+ * for it. An {@link #admission(Admission) admission rule} may refuse connections by address the
+ * same way, and a {@link #handshake(Handshake) handshake} runs a request and answer before a
+ * connection becomes a client.
  * <p>
  * Threads: {@link #start()} and {@link #close()} from any thread, once; the rest from any thread.
  */
@@ -43,10 +47,11 @@ public final class TcpServerSink implements AutoCloseable
     private final MultiSocketSink sink;
     private final InetSocketAddress bind;
     private final int maxClients;
-    private final AtomicLong refusedClients = new AtomicLong();
+    private final AtomicLongArray refusedByReason = new AtomicLongArray(Refusal.values().length);
     private final AtomicLong acceptFailures = new AtomicLong();
     private final Accept accept;
     private volatile Handshake handshake;
+    private volatile Admission admission = Admission.ALL;
     private volatile ServerSocketChannel server;
 
     /** How a connection is accepted: {@link ServerSocketChannel#accept()}; a seam for tests. */
@@ -156,6 +161,26 @@ public final class TcpServerSink implements AutoCloseable
         return this;
     }
 
+    /**
+     * Decides, on the selector thread, whether each accepted connection may go on, before its
+     * handshake (if any) and before anything is read from it; a refused one is closed at once and
+     * counted under its {@link Refusal}, with no sink callback. The client limit is checked first.
+     *
+     * @param admission the rule; {@link Admission#ALL} (the default) admits everyone.
+     * @return this
+     * @throws IllegalStateException after {@link #start()}.
+     * @throws NullPointerException  when {@code admission} is null.
+     */
+    public synchronized TcpServerSink admission(final Admission admission)
+    {
+        if (server != null)
+        {
+            throw new IllegalStateException("the admission rule is set before start()");
+        }
+        this.admission = Objects.requireNonNull(admission, "admission");
+        return this;
+    }
+
     /** @return the bound port, or -1 before {@link #start()}. */
     public int currentPort()
     {
@@ -175,10 +200,26 @@ public final class TcpServerSink implements AutoCloseable
         return sink;
     }
 
-    /** @return connections closed at once because of the client limit. */
+    /** Any thread: @return connections refused for any reason, closed at once with no callback. */
     public long refusedClients()
     {
-        return refusedClients.get();
+        long total = 0;
+        for (int i = 0; i < refusedByReason.length(); i++)
+        {
+            total += refusedByReason.get(i);
+        }
+        return total;
+    }
+
+    /**
+     * Any thread.
+     *
+     * @param reason a reason.
+     * @return connections refused for that reason.
+     */
+    public long refusedClients(final Refusal reason)
+    {
+        return refusedByReason.get(reason.ordinal());
     }
 
     /** Any thread: @return accepts that failed (each burst of them is logged once). */
@@ -211,7 +252,8 @@ public final class TcpServerSink implements AutoCloseable
         private final ClientSync clientSync = ClientSync.defaults(sink.config());
 
         @Override
-        public void onAcceptable(final ServerSocketChannel server, final SinkAgent agent) throws IOException
+        public void onAcceptable(final ServerSocketChannel server, final AcceptedConnections connections)
+            throws IOException
         {
             while (true)
             {
@@ -229,12 +271,16 @@ public final class TcpServerSink implements AutoCloseable
                 {
                     return;
                 }
-                if (maxClients > 0 && agent.clientCount() >= maxClients)
+                final InetSocketAddress remote = remoteOf(channel);
+                final Refusal refusal = maxClients > 0 && connections.count() >= maxClients ? Refusal.MAX_CLIENTS :
+                    remote == null ? null : admission.check(remote, connections.from(remote.getAddress()));
+                if (refusal != null)
                 {
-                    refusedClients.incrementAndGet();
+                    refusedByReason.incrementAndGet(refusal.ordinal());
                     closeQuietly(channel);
                     continue;
                 }
+                final InetAddress address = remote == null ? null : remote.getAddress();
                 try
                 {
                     // the sink coalesces its own writes (one gathering write per client per round):
@@ -249,12 +295,25 @@ public final class TcpServerSink implements AutoCloseable
                 final Handshake h = handshake;
                 if (h == null)
                 {
-                    agent.addAccepted(channel, clientSync);
+                    connections.add(channel, clientSync, address);
                 }
                 else
                 {
-                    agent.handshake(channel, h, clientSync);
+                    connections.handshake(channel, h, clientSync, address);
                 }
+            }
+        }
+
+        /** @return the peer's address, or null when it is gone already (the sink finds out when it writes). */
+        private InetSocketAddress remoteOf(final SocketChannel channel)
+        {
+            try
+            {
+                return (InetSocketAddress)channel.getRemoteAddress();
+            }
+            catch (final IOException ex)
+            {
+                return null;
             }
         }
 

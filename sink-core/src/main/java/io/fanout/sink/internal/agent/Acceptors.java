@@ -38,11 +38,11 @@ final class Acceptors
     }
 
     /** A listening key is acceptable: one accept round. */
-    void accept(final Acceptor acceptor, final SinkAgent agent, final long nowMonoNs)
+    void accept(final Acceptor acceptor, final AcceptedConnections connections, final long nowMonoNs)
     {
         try
         {
-            acceptor.handler.onAcceptable((ServerSocketChannel)acceptor.key.channel(), agent);
+            acceptor.handler.onAcceptable((ServerSocketChannel)acceptor.key.channel(), connections);
             acceptor.backoff.succeeded(nowMonoNs);
         }
         catch (final IOException ex)
@@ -61,7 +61,7 @@ final class Acceptors
      *
      * @return the number of listeners resumed.
      */
-    int resume(final SinkAgent agent, final long nowMonoNs)
+    int resume(final AcceptedConnections connections, final long nowMonoNs)
     {
         if (paused == 0)
         {
@@ -75,7 +75,7 @@ final class Acceptors
             {
                 paused--;
                 resumed++;
-                accept(acceptor, agent, nowMonoNs);
+                accept(acceptor, connections, nowMonoNs);
             }
         }
         return resumed;

@@ -4,6 +4,7 @@ import io.fanout.sink.ClientStatus;
 import io.fanout.sink.ClientSync;
 import io.fanout.sink.internal.ring.Streamheader;
 
+import java.net.InetAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 
@@ -23,6 +24,8 @@ final class Client
     final SocketChannel channel;
     /** True when the sink closes the channel on removal (tcpserversink). */
     final boolean ownsChannel;
+    /** The peer's IP address when a listener accepted it (counted per address), else null. */
+    InetAddress remoteAddress;
     /** The sync method and burst the client was added with. */
     final ClientSync sync;
     /** The newest sequence when {@code add} was called: the client gets nothing at or before it. */

@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
@@ -31,6 +32,7 @@ final class ClientLifecycle
     private final StalledClients stalled;
     private final Listeners listeners;
     private final WallClock wallClock;
+    private final AddressCounts addresses;
 
     ClientLifecycle(
         final SinkConfig config,
@@ -39,7 +41,8 @@ final class ClientLifecycle
         final SyncEngine sync,
         final StalledClients stalled,
         final Listeners listeners,
-        final WallClock wallClock)
+        final WallClock wallClock,
+        final AddressCounts addresses)
     {
         this.config = config;
         this.selector = selector;
@@ -48,6 +51,7 @@ final class ClientLifecycle
         this.stalled = stalled;
         this.listeners = listeners;
         this.wallClock = wallClock;
+        this.addresses = addresses;
     }
 
     /**
@@ -57,10 +61,16 @@ final class ClientLifecycle
      * @param ownsChannel true when the sink closes the channel on removal (tcpserversink).
      * @param clientSync  its sync method and burst.
      * @param addSeq      the ring head when the add was requested.
+     * @param remote      the peer's IP address when a listener accepted it (counted until removal), else null.
      * @return the new client, to be positioned; null when it was refused (DUPLICATE) or failed to
      * register (removed already, with its status).
      */
-    Client add(final SocketChannel channel, final boolean ownsChannel, final ClientSync clientSync, final long addSeq)
+    Client add(
+        final SocketChannel channel,
+        final boolean ownsChannel,
+        final ClientSync clientSync,
+        final long addSeq,
+        final InetAddress remote)
     {
         if (registry.contains(channel))
         {
@@ -71,6 +81,8 @@ final class ClientLifecycle
         final long now = System.nanoTime();
         final Client client = new Client(channel, ownsChannel, clientSync, addSeq, wallClock.wallNs(now), now);
         registry.add(client);
+        client.remoteAddress = remote;
+        addresses.add(remote);
         sync.clientAdded(client);
         Exception failure = null;
         try
@@ -110,6 +122,7 @@ final class ClientLifecycle
             client.key.cancel();
         }
         stalled.removed(client);
+        addresses.remove(client.remoteAddress);
         registry.remove(client);
         sync.clientRemoved(client);
         listeners.clientRemoved(client.channel, status);

@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -27,11 +28,13 @@ final class Handshakes
     private static final Logger LOG = LoggerFactory.getLogger(Handshakes.class);
 
     private final Selector selector;
+    private final AddressCounts addresses;
     private final List<Connection> connections = new ArrayList<>();
 
-    Handshakes(final Selector selector)
+    Handshakes(final Selector selector, final AddressCounts addresses)
     {
         this.selector = selector;
+        this.addresses = addresses;
     }
 
     /** @return the connections in their handshake. */
@@ -46,17 +49,20 @@ final class Handshakes
      * @param channel    the accepted channel (the sink owns it).
      * @param handshake  what decides.
      * @param clientSync the sync settings when the handshake adds it with none of its own.
+     * @param remote     the peer's IP address (counted while the handshake lasts), or null.
      * @param nowMonoNs  the monotonic clock now.
      */
     void begin(final SocketChannel channel, final Handshake handshake, final ClientSync clientSync,
-        final long nowMonoNs)
+        final InetAddress remote, final long nowMonoNs)
     {
-        final Connection connection = new Connection(channel, handshake, clientSync, nowMonoNs + handshake.timeoutNs());
+        final Connection connection =
+            new Connection(channel, handshake, clientSync, remote, nowMonoNs + handshake.timeoutNs());
         try
         {
             channel.configureBlocking(false);
             connection.key = channel.register(selector, SelectionKey.OP_READ, connection);
             connections.add(connection);
+            addresses.add(remote);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -132,6 +138,7 @@ final class Handshakes
     private void finish(final Connection connection, final HandshakeResult result, final SinkAgent agent)
     {
         connections.remove(connection);
+        addresses.remove(connection.remote); // a client added below is counted again as a client
         final boolean add = result != null && result.kind() == HandshakeResult.Kind.ADD;
         try
         {
@@ -155,7 +162,8 @@ final class Handshakes
         if (add)
         {
             // the same key is re-attached to the client when it registers: no cancel, no re-register
-            agent.addAccepted(connection.channel, result.sync() != null ? result.sync() : connection.clientSync);
+            agent.addAccepted(connection.channel, result.sync() != null ? result.sync() : connection.clientSync,
+                connection.remote);
         }
         else
         {
@@ -182,13 +190,15 @@ final class Handshakes
         final SocketChannel channel;
         final Handshake handshake;
         final ClientSync clientSync;
+        final InetAddress remote;
         final long deadlineNs;
         final ByteBuffer request;
         SelectionKey key;
 
         Connection(final SocketChannel channel, final Handshake handshake, final ClientSync clientSync,
-            final long deadlineNs)
+            final InetAddress remote, final long deadlineNs)
         {
+            this.remote = remote;
             this.channel = channel;
             this.handshake = handshake;
             this.clientSync = clientSync;

@@ -2,7 +2,6 @@ package io.fanout.sink.internal.agent;
 
 import io.fanout.sink.ClientStatus;
 import io.fanout.sink.ClientSync;
-import io.fanout.sink.Handshake;
 import io.fanout.sink.SinkConfig;
 import io.fanout.sink.SinkStats;
 import io.fanout.sink.internal.ring.BufferRing;
@@ -13,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -53,6 +53,7 @@ public final class SinkAgent implements Agent
     private final CommandQueue commands;
     private final ClientRegistry registry = new ClientRegistry();
     private final WallClock wallClock = new WallClock();
+    private final AddressCounts addresses = new AddressCounts();
     private final StalledClients stalled;
     private final ClientLifecycle lifecycle;
     private final StartPositions positions;
@@ -64,6 +65,7 @@ public final class SinkAgent implements Agent
     private final WriteRounds rounds = new WriteRounds();
     private final Acceptors acceptors = new Acceptors();
     private final Handshakes handshakes;
+    private final AcceptedConnections accepted;
     private final ClientCommands clientCommands;
     private final Placement placement;
     private final MessagePassingQueue.Consumer<Command> runCommand = this::run;
@@ -91,14 +93,16 @@ public final class SinkAgent implements Agent
         this.commands = commands;
         final SyncEngine sync = new SyncEngine(config);
         this.stalled = new StalledClients(config.timeoutNs(), registry.lagging(), System.nanoTime());
-        this.lifecycle = new ClientLifecycle(config, selector, registry, sync, stalled, listeners, wallClock);
+        this.lifecycle = new ClientLifecycle(config, selector, registry, sync, stalled, listeners, wallClock,
+            addresses);
         this.positions = new StartPositions(ring, sync, registry);
         this.limits = new LagLimits(ring, config, sync);
         this.writer = new ClientWriter(ring, config.resendStreamheader());
         this.window = new RetainedWindow(ring, sync);
         this.clientCommands = new ClientCommands(this, registry, lifecycle, ring);
         this.placement = new Placement(registry, lifecycle, stalled);
-        this.handshakes = new Handshakes(selector);
+        this.handshakes = new Handshakes(selector, addresses);
+        this.accepted = new AcceptedConnections(this, registry, handshakes, addresses);
     }
 
     @Override
@@ -149,7 +153,7 @@ public final class SinkAgent implements Agent
             lastSweepMonoNs = nowMonoNs;
             lifecycle.sweepClosedChannels();
         }
-        work += acceptors.resume(this, nowMonoNs);
+        work += acceptors.resume(accepted, nowMonoNs);
         work += selector.selectNow(onKey);
         if (handshakes.count() > 0)
         {
@@ -223,38 +227,23 @@ public final class SinkAgent implements Agent
         return clientCommands;
     }
 
-    /** @return the number of clients, and of accepted connections in their handshake. */
-    public int clientCount()
+    /** Adds an accepted connection as a client: the sink owns its channel. */
+    void addAccepted(final SocketChannel channel, final ClientSync sync, final InetAddress remote)
     {
-        return registry.size() + handshakes.count();
+        add(channel, true, sync, ring.head(), remote);
     }
 
-    /**
-     * An accepted connection begins its handshake; the sink owns its channel.
-     *
-     * @param channel    the accepted channel.
-     * @param handshake  what decides whether, and how, it becomes a client.
-     * @param clientSync its sync settings unless the handshake gives its own.
-     */
-    public void handshake(final SocketChannel channel, final Handshake handshake, final ClientSync clientSync)
+    /** @return the monotonic clock of this duty cycle. */
+    long nowMonoNs()
     {
-        handshakes.begin(channel, handshake, clientSync, nowMonoNs);
+        return nowMonoNs;
     }
 
-    /**
-     * Adds a connection accepted by a listener: the sink owns its channel and closes it on removal.
-     *
-     * @param channel    the accepted channel.
-     * @param clientSync its sync method and burst.
-     */
-    public void addAccepted(final SocketChannel channel, final ClientSync clientSync)
+    /** Adds a client: the sink's own add, or an accepted connection (then the sink owns its channel). */
+    void add(final SocketChannel channel, final boolean owns, final ClientSync sync, final long addSeq,
+        final InetAddress remote)
     {
-        add(channel, true, clientSync, ring.head());
-    }
-
-    void add(final SocketChannel channel, final boolean owns, final ClientSync sync, final long addSeq)
-    {
-        final Client client = lifecycle.add(channel, owns, sync, addSeq);
+        final Client client = lifecycle.add(channel, owns, sync, addSeq, remote);
         if (client != null)
         {
             registry.pending().add(client);
@@ -418,7 +407,7 @@ public final class SinkAgent implements Agent
         }
         else if (attachment instanceof Acceptors.Acceptor && key.isValid() && key.isAcceptable())
         {
-            acceptors.accept((Acceptors.Acceptor)attachment, this, nowMonoNs);
+            acceptors.accept((Acceptors.Acceptor)attachment, accepted, nowMonoNs);
         }
     }
 

@@ -123,7 +123,7 @@ public final class SinkProxy
             void execute(final SinkAgent a)
             {
                 a.pendingAdds().decrementAndGet();
-                a.add(channel, false, sync, addSeq);
+                a.add(channel, false, sync, addSeq, null);
             }
 
             void abandon()
