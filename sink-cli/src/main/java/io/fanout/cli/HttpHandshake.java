@@ -7,6 +7,8 @@ import io.fanout.sink.HandshakeResult;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -25,6 +27,7 @@ final class HttpHandshake implements Handshake
     private final ByteBuffer ok;
     private final long timeoutNs;
     private final AtomicLong badRequests = new AtomicLong();
+    private final Map<SocketChannel, String> paths = new ConcurrentHashMap<>();
 
     /**
      * @param contentType the Content-Type of the stream.
@@ -67,6 +70,7 @@ final class HttpHandshake implements Handshake
         }
         if ("GET".equals(parts[0]))
         {
+            paths.put(channel, parts[1]);
             return HandshakeResult.add(ok.duplicate());
         }
         if ("HEAD".equals(parts[0]))
@@ -81,6 +85,18 @@ final class HttpHandshake implements Handshake
     {
         // a client that closed first gets no answer; a too slow (slowloris) or oversized head gets 400
         return failure == HandshakeFailure.CLOSED ? HandshakeResult.close(null) : refuse("400 Bad Request");
+    }
+
+    /** Any thread: @return the request path of a connected HTTP client, or null. */
+    String path(final SocketChannel channel)
+    {
+        return paths.get(channel);
+    }
+
+    /** Selector thread (clientSocketRemoved): the client is gone, its path too. */
+    void forget(final SocketChannel channel)
+    {
+        paths.remove(channel);
     }
 
     /** Any thread: @return requests answered 400 or 405. */

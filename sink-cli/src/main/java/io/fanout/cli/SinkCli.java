@@ -3,6 +3,7 @@ package io.fanout.cli;
 import io.fanout.sink.MultiSocketSink;
 import io.fanout.sink.RecoverPolicy;
 import io.fanout.sink.SinkConfig;
+import io.fanout.sink.SinkListener;
 import io.fanout.sink.SinkStats;
 import io.fanout.sink.SyncMethod;
 import io.fanout.sink.TcpServerSink;
@@ -21,6 +22,7 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -92,6 +94,18 @@ public final class SinkCli implements Callable<Integer>
         description = "Most connections from one IP address at once; one over it is closed at once and counted; "
             + "0 = no limit (default: ${DEFAULT-VALUE}).")
     int maxClientsPerIp;
+
+    @Option(names = "--admin", paramLabel = "HOST:PORT",
+        description = "Serve the admin endpoints here (off by default): /metrics (Prometheus), /healthz, /readyz, "
+            + "/clients (JSON), for example 127.0.0.1:9953 or [::1]:9953.")
+    String admin;
+
+    @Option(names = "--ready-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+        description = "--admin: /readyz answers 503 when no input arrived for this long (default: 5s).")
+    long readyTimeoutNs = TimeUnit.SECONDS.toNanos(5);
+
+    private final InputActivity inputActivity = new InputActivity();
+    private InetSocketAddress adminAddress;
 
     @Option(names = "--http",
         description = "Serve HTTP players (ffplay http://..., VLC, curl): answer each GET with 200 and the "
@@ -340,6 +354,14 @@ public final class SinkCli implements Callable<Integer>
         {
             throw new UsageException("--max-clients " + maxClients + " must be >= 0");
         }
+        if (readyTimeoutNs <= 0)
+        {
+            throw new UsageException("--ready-timeout must be positive");
+        }
+        if (admin != null)
+        {
+            adminAddress = HostPort.parse("--admin", admin);
+        }
         if (maxClientsPerIp < 0)
         {
             throw new UsageException("--max-clients-per-ip " + maxClientsPerIp + " must be >= 0");
@@ -383,9 +405,19 @@ public final class SinkCli implements Callable<Integer>
             return usage("--host " + host + " cannot be resolved");
         }
         final AccessRules rules = new AccessRules(allow, deny, maxClientsPerIp);
-        final FrontEnd frontEnd = http ?
-            new TcpFrontEnd(config, bind, maxClients, new HttpHandshake(format.contentType(), httpTimeoutNs), rules) :
-            new TcpFrontEnd(config, bind, maxClients, null, rules);
+        final HttpHandshake httpHandshake = http ? new HttpHandshake(format.contentType(), httpTimeoutNs) : null;
+        final FrontEnd frontEnd = new TcpFrontEnd(config, bind, maxClients, httpHandshake, rules);
+        if (httpHandshake != null)
+        {
+            frontEnd.sink().addListener(new SinkListener()
+            {
+                @Override
+                public void clientSocketRemoved(final SocketChannel channel)
+                {
+                    httpHandshake.forget(channel);
+                }
+            });
+        }
         final MultiSocketSink sink = frontEnd.sink();
         final Framer framer;
         try
@@ -413,6 +445,24 @@ public final class SinkCli implements Callable<Integer>
         }
         err.println("sink-cli: serving " + (http ? "http" : "tcp") + "://" + hostForUrl(host) + ":" + frontEnd.port() +
             " (format " + format + ", sync-method " + GstNames.of(config.syncMethod()) + ")");
+        AdminServer adminServer = null;
+        if (adminAddress != null)
+        {
+            try
+            {
+                adminServer = new AdminServer(adminAddress, frontEnd, new SinkMetrics(frontEnd, framer), inputActivity,
+                    readyTimeoutNs, httpHandshake == null ? ch -> null : httpHandshake::path);
+                adminServer.start();
+            }
+            catch (final IOException ex)
+            {
+                frontEnd.close();
+                err.println("sink-cli: cannot listen on --admin " + admin + ": " + ex.getMessage());
+                return EXIT_USAGE;
+            }
+            err.println("sink-cli: admin on http://" + hostForUrl(adminAddress.getHostString()) + ":" + adminServer.port() +
+                "/ (metrics, healthz, readyz, clients)");
+        }
         final StatsPrinter stats = new StatsPrinter(frontEnd, err);
         if (statsIntervalNs > 0)
         {
@@ -445,6 +495,10 @@ public final class SinkCli implements Callable<Integer>
         {
             stats.close();
             frontEnd.close();
+            if (adminServer != null)
+            {
+                adminServer.close();
+            }
         }
     }
 
@@ -475,9 +529,15 @@ public final class SinkCli implements Callable<Integer>
         reading = in;
         try
         {
+            long rendered = framer.bytesRendered();
             while (!stopping && framer.pump(in))
             {
                 // each pump renders what one read completed
+                if (framer.bytesRendered() != rendered)
+                {
+                    rendered = framer.bytesRendered();
+                    inputActivity.arrived();
+                }
             }
         }
         catch (final ClosedChannelException ex)

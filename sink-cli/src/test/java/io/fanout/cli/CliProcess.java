@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 final class CliProcess implements AutoCloseable
 {
     private static final Pattern SERVING = Pattern.compile("serving (?:tcp|http)://[^:]+:(\\d+)");
+    private static final Pattern ADMIN = Pattern.compile("admin on http://[^ ]+:(\\d+)/");
 
     final Process process;
     private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -102,6 +103,14 @@ final class CliProcess implements AutoCloseable
     int awaitPort() throws InterruptedException
     {
         final Matcher m = SERVING.matcher(awaitLine(l -> SERVING.matcher(l).find(), Duration.ofSeconds(30)));
+        assertTrue(m.find());
+        return Integer.parseInt(m.group(1));
+    }
+
+    /** @return the port of {@code --admin}, from its start-up line. */
+    int awaitAdminPort() throws InterruptedException
+    {
+        final Matcher m = ADMIN.matcher(awaitLine(l -> ADMIN.matcher(l).find(), Duration.ofSeconds(30)));
         assertTrue(m.find());
         return Integer.parseInt(m.group(1));
     }

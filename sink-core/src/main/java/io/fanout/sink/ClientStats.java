@@ -17,6 +17,7 @@ package io.fanout.sink;
  * @param lagBuffers         buffers rendered that the client has not finished receiving.
  * @param lagBytes           bytes rendered that the client has not received.
  * @param status             the client's status.
+ * @param syncMethod         the sync method it was added with.
  */
 public record ClientStats(
     long bytesSent,
@@ -30,6 +31,7 @@ public record ClientStats(
     long lastBufferPtsNs,
     long lagBuffers,
     long lagBytes,
-    ClientStatus status)
+    ClientStatus status,
+    SyncMethod syncMethod)
 {
 }

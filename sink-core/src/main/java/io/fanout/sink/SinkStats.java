@@ -17,6 +17,8 @@ import java.util.Map;
  * @param clientsRemoved clients removed, per status (every status present, zero when none).
  * @param clientsLapped  clients removed because the queue capacity released a buffer they needed.
  * @param clientsLagging clients with data pending that their socket did not take yet.
+ * @param buffersRendered buffers rendered (streamheaders excluded).
+ * @param buffersDropped buffers skipped by soft-limit recovery, over every client ever connected.
  */
 public record SinkStats(
     int numHandles,
@@ -28,7 +30,9 @@ public record SinkStats(
     long clientsAdded,
     Map<ClientStatus, Long> clientsRemoved,
     long clientsLapped,
-    int clientsLagging)
+    int clientsLagging,
+    long buffersRendered,
+    long buffersDropped)
 {
     /**
      * @param status a status.

@@ -29,6 +29,7 @@ final class ClientRegistry
     private final long[] removedByStatus = new long[ClientStatus.values().length];
     private long added;
     private long lapped;
+    private long dropped;
 
     /** @return the client on {@code channel}, or null. */
     Client get(final SocketChannel channel)
@@ -122,6 +123,18 @@ final class ClientRegistry
     long oldestNeeded(final long bound)
     {
         return Math.min(lagging.minNext(bound), ready.minNext(bound));
+    }
+
+    /** Recovery skipped {@code buffers} buffers of a client. */
+    void countDropped(final long buffers)
+    {
+        dropped += buffers;
+    }
+
+    /** @return buffers skipped by recovery, over every client ever connected. */
+    long dropped()
+    {
+        return dropped;
     }
 
     long added()

@@ -73,6 +73,7 @@ final class Placement
     void apply(final Client client, final LagDecision decision)
     {
         client.buffersDropped += decision.dropped();
+        registry.countDropped(decision.dropped());
         switch (decision.kind())
         {
             case LAPPED -> lapped(client);

@@ -266,7 +266,7 @@ public final class SinkAgent implements Agent
     {
         return Snapshots.sink(ring, released ? Snapshots.RELEASED : window.retainedOldest(), registry.size(),
             writer.bytesServed(), registry.added(), registry.removedByStatus(), registry.lapped(),
-            registry.lagging().size());
+            registry.lagging().size(), registry.dropped());
     }
 
     // ---- carrying out decisions ----

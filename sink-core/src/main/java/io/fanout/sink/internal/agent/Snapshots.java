@@ -53,7 +53,8 @@ final class Snapshots
             client.lastBufferPtsNs,
             lagBuffers,
             lagBytes,
-            client.status());
+            client.status(),
+            client.sync.syncMethod());
     }
 
     /**
@@ -65,6 +66,7 @@ final class Snapshots
      * @param removedByStatus removals per status ordinal.
      * @param clientsLapped   clients removed because the capacity released what they needed.
      * @param clientsLagging  clients with data pending that their socket did not take yet.
+     * @param buffersDropped  buffers skipped by recovery, over every client.
      * @return a snapshot of the sink's statistics.
      */
     static SinkStats sink(
@@ -75,12 +77,14 @@ final class Snapshots
         final long clientsAdded,
         final long[] removedByStatus,
         final long clientsLapped,
-        final int clientsLagging)
+        final int clientsLagging,
+        final long buffersDropped)
     {
         long buffersQueued = 0;
         long bytesQueued = 0;
         long timeQueuedNs = 0;
         long bytesToServe = 0;
+        long buffersRendered = 0;
         for (int attempt = 0; attempt < 8; attempt++)
         {
             final long head = ring.head();
@@ -104,6 +108,7 @@ final class Snapshots
                 buffersQueued = queued ? head - tail + 1 : 0;
                 bytesQueued = queued ? end - start : 0;
                 bytesToServe = end;
+                buffersRendered = head + 1;
                 timeQueuedNs = queued && newestPts >= 0 && oldestPts >= 0 ? Math.max(0, newestPts - oldestPts) : 0;
                 break;
             }
@@ -114,6 +119,7 @@ final class Snapshots
             removed.put(status, removedByStatus[status.ordinal()]);
         }
         return new SinkStats(numHandles, bytesServed, bytesToServe, buffersQueued, bytesQueued, timeQueuedNs,
-            clientsAdded, Collections.unmodifiableMap(removed), clientsLapped, clientsLagging);
+            clientsAdded, Collections.unmodifiableMap(removed), clientsLapped, clientsLagging, buffersRendered,
+            buffersDropped);
     }
 }

@@ -1,0 +1,117 @@
+package io.fanout.cli;
+
+import io.fanout.sink.ClientStatus;
+import io.fanout.sink.MultiSocketSink;
+import io.fanout.sink.Refusal;
+import io.fanout.sink.SinkStats;
+import io.fanout.sink.format.Framer;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The sink's series for Prometheus, read at scrape time through callbacks (Prometheus' Java
+ * client; names in base units, {@code _total} on counters), plus the JVM's own metrics. One
+ * statistics snapshot serves every series of a scrape. Callbacks run on the scraping thread.
+ */
+final class SinkMetrics
+{
+    /** A snapshot younger than this serves the next callback too: one scrape asks the sink once. */
+    private static final long SNAPSHOT_TTL_NS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final MultiSocketSink sink;
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private SinkStats snapshot;
+    private long snapshotNs;
+
+    /**
+     * @param frontEnd the server, for its refusal and accept-failure counts.
+     * @param framer   the input framer, for buffers rendered and input errors.
+     */
+    SinkMetrics(final FrontEnd frontEnd, final Framer framer)
+    {
+        this.sink = frontEnd.sink();
+        gauge("fanout_clients", "Clients connected.", () -> stats().numHandles());
+        gauge("fanout_clients_lagging", "Clients with data pending that their socket did not take yet.",
+            () -> stats().clientsLagging());
+        gauge("fanout_queue_bytes", "Bytes in the retained window.", () -> stats().bytesQueued());
+        gauge("fanout_queue_buffers", "Buffers in the retained window.", () -> stats().buffersQueued());
+        counter("fanout_input_bytes", "Bytes rendered into the sink.", () -> stats().bytesToServe());
+        counter("fanout_input_buffers", "Buffers rendered into the sink.", () -> stats().buffersRendered());
+        counter("fanout_output_bytes", "Bytes written to clients, streamheaders included.",
+            () -> stats().bytesServed());
+        counter("fanout_buffers_dropped", "Buffers skipped by recover policies, over every client.",
+            () -> stats().buffersDropped());
+        counter("fanout_accept_failures", "Accepts that failed (out of file descriptors, ...).",
+            frontEnd::acceptFailures);
+        CounterWithCallback.builder().name("fanout_client_removals").help("Clients removed, by status.")
+            .labelNames("status")
+            .callback(cb ->
+            {
+                final SinkStats s = stats();
+                for (final ClientStatus status : ClientStatus.values())
+                {
+                    if (status != ClientStatus.OK)
+                    {
+                        cb.call(s.removed(status), status.name().toLowerCase(Locale.ROOT));
+                    }
+                }
+            })
+            .register(registry);
+        CounterWithCallback.builder().name("fanout_connections_refused").help("Connections refused, by reason.")
+            .labelNames("reason")
+            .callback(cb ->
+            {
+                for (final Refusal reason : Refusal.values())
+                {
+                    cb.call(frontEnd.refused(reason), reason.label());
+                }
+            })
+            .register(registry);
+        CounterWithCallback.builder().name("fanout_input_errors").help("Bad input met by the input framer, by kind.")
+            .labelNames("kind")
+            .callback(cb ->
+            {
+                for (final Map.Entry<String, Long> kind : InputErrors.of(framer).entrySet())
+                {
+                    cb.call(kind.getValue(), kind.getKey());
+                }
+            })
+            .register(registry);
+        registry.register(new ClientLagHistogram(sink));
+        JvmMetrics.builder().register(registry);
+    }
+
+    /** @return the registry every series is in. */
+    PrometheusRegistry registry()
+    {
+        return registry;
+    }
+
+    private synchronized SinkStats stats()
+    {
+        final long now = System.nanoTime();
+        if (snapshot == null || now - snapshotNs > SNAPSHOT_TTL_NS)
+        {
+            snapshot = sink.stats();
+            snapshotNs = now;
+        }
+        return snapshot;
+    }
+
+    private void gauge(final String name, final String help, final java.util.function.DoubleSupplier value)
+    {
+        GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsDouble())).register(registry);
+    }
+
+    private void counter(final String name, final String help, final java.util.function.DoubleSupplier value)
+    {
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsDouble()))
+            .register(registry);
+    }
+}
