@@ -5,6 +5,9 @@ import io.fanout.sink.Refusal;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -30,6 +33,51 @@ final class AccessRules implements Admission
         this.allow = List.copyOf(allow);
         this.deny = List.copyOf(deny);
         this.maxPerIp = maxPerIp;
+    }
+
+    /**
+     * {@code --acl-file}: lines {@code allow CIDR} and {@code deny CIDR}; blank lines and {@code #}
+     * comments are ignored.
+     *
+     * @param file     the file.
+     * @param allow    the command line's {@code --allow} blocks, kept in front of the file's.
+     * @param deny     the command line's {@code --deny} blocks, kept in front of the file's.
+     * @param maxPerIp the per-address limit.
+     * @return the rules of the command line and the file together.
+     * @throws IOException              when the file cannot be read.
+     * @throws IllegalArgumentException naming the line, for a line that does not parse.
+     */
+    static AccessRules withFile(final Path file, final List<Cidr> allow, final List<Cidr> deny, final int maxPerIp)
+        throws IOException
+    {
+        final List<Cidr> allowed = new ArrayList<>(allow);
+        final List<Cidr> denied = new ArrayList<>(deny);
+        for (final RuleLines.Line ruleLine : RuleLines.read(file))
+        {
+            final int number = ruleLine.number();
+            final String[] words = ruleLine.text().split("\\s+");
+            if (words.length != 2 || !(words[0].equals("allow") || words[0].equals("deny")))
+            {
+                throw new IllegalArgumentException(file + " line " + number + ": expected 'allow CIDR' or 'deny CIDR'");
+            }
+            final Cidr block;
+            try
+            {
+                block = Cidr.parse(words[1]);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException(file + " line " + number + ": " + ex.getMessage(), ex);
+            }
+            (words[0].equals("allow") ? allowed : denied).add(block);
+        }
+        return new AccessRules(allowed, denied, maxPerIp);
+    }
+
+    /** @return the rules in a few words, for the log: {@code allow 1 deny 2 max-per-ip 0}. */
+    String summary()
+    {
+        return "allow " + allow.size() + " deny " + deny.size() + " max-per-ip " + maxPerIp;
     }
 
     /** @return true when no rule is set: every connection is admitted. */

@@ -3,6 +3,7 @@ package io.fanout.cli;
 import io.fanout.sink.Handshake;
 import io.fanout.sink.HandshakeFailure;
 import io.fanout.sink.HandshakeResult;
+import io.fanout.sink.Refusal;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -17,17 +18,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code HTTP/1.0 200 OK} with the format's Content-Type and the connection becomes a client; a
  * HEAD gets the same head and is closed; a malformed, oversized ({@link #MAX_HEAD_BYTES}) or too
  * slow ({@code --http-timeout}) request gets 400 and a method other than GET or HEAD 405, and the
- * connection is closed. Runs on the sink's selector thread; the counter may be read from any thread.
+ * connection is closed. With {@code --token-file}, a request must present a token
+ * ({@code ?token=T} or {@code Authorization: Bearer T}): 401 without one, 403 with a wrong one. A
+ * connection the server refused gets 503 with Retry-After when it is full, 403 when its address
+ * is denied. Runs on the sink's selector thread; the counter may be read from any thread.
  */
 final class HttpHandshake implements Handshake
 {
     /** Largest request head accepted: 8 KiB. */
     static final int MAX_HEAD_BYTES = 8 * 1024;
+    /** What a full server's 503 asks the client to wait: 5 s. */
+    static final int RETRY_AFTER_S = 5;
 
     private final ByteBuffer ok;
     private final long timeoutNs;
     private final AtomicLong badRequests = new AtomicLong();
     private final Map<SocketChannel, String> paths = new ConcurrentHashMap<>();
+    private volatile Tokens tokens;
 
     /**
      * @param contentType the Content-Type of the stream.
@@ -68,16 +75,56 @@ final class HttpHandshake implements Handshake
         {
             return refuse("400 Bad Request");
         }
-        if ("GET".equals(parts[0]))
+        final boolean get = "GET".equals(parts[0]);
+        if (!get && !"HEAD".equals(parts[0]))
         {
-            paths.put(channel, parts[1]);
-            return HandshakeResult.add(ok.duplicate());
+            return refuse("405 Method Not Allowed");
         }
-        if ("HEAD".equals(parts[0]))
+        final Tokens required = tokens;
+        if (required != null)
+        {
+            final String token = Tokens.presented(parts[1], head);
+            if (token == null)
+            {
+                return unauthorized("401 Unauthorized", "WWW-Authenticate: Bearer\r\n");
+            }
+            if (!required.accepts(token))
+            {
+                return unauthorized("403 Forbidden", "");
+            }
+        }
+        if (!get)
         {
             return HandshakeResult.close(ok.duplicate());
         }
-        return refuse("405 Method Not Allowed");
+        final int query = parts[1].indexOf('?');
+        paths.put(channel, query < 0 ? parts[1] : parts[1].substring(0, query)); // never the token
+        return HandshakeResult.add(ok.duplicate());
+    }
+
+    /**
+     * A connection refused before its request (the client limit, per-address limit, access list):
+     * 503 with Retry-After when the server is full, 403 when the address is denied.
+     */
+    @Override
+    public HandshakeResult onRefused(final SocketChannel channel, final Refusal reason)
+    {
+        if (reason == Refusal.DENIED)
+        {
+            return HandshakeResult.close(status("403 Forbidden", ""));
+        }
+        return HandshakeResult.close(status("503 Service Unavailable", "Retry-After: " + RETRY_AFTER_S + "\r\n"));
+    }
+
+    /**
+     * Any thread (SIGHUP): the tokens a GET must present from now on; connected clients are not
+     * affected.
+     *
+     * @param required the tokens, or null for none required.
+     */
+    void tokens(final Tokens required)
+    {
+        tokens = required;
     }
 
     @Override
@@ -108,7 +155,17 @@ final class HttpHandshake implements Handshake
     private HandshakeResult refuse(final String status)
     {
         badRequests.incrementAndGet();
-        return HandshakeResult.close(ascii("HTTP/1.0 " + status + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
+        return HandshakeResult.close(status(status, ""));
+    }
+
+    private static HandshakeResult unauthorized(final String status, final String headers)
+    {
+        return HandshakeResult.refuse(status(status, headers), Refusal.UNAUTHORIZED);
+    }
+
+    private static ByteBuffer status(final String status, final String headers)
+    {
+        return ascii("HTTP/1.0 " + status + "\r\n" + headers + "Content-Length: 0\r\nConnection: close\r\n\r\n");
     }
 
     /** @return the length of the request head through its blank line, or -1 if not complete yet. */

@@ -19,6 +19,21 @@ final class Signals
     /**
      * @param onFirst runs on the first SIGINT or SIGTERM, on a signal-dispatch thread.
      */
+    /**
+     * @param onHangup runs on every SIGHUP, on a signal-dispatch thread (re-reading files).
+     */
+    static void onHangup(final Runnable onHangup)
+    {
+        try
+        {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> onHangup.run());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            LOG.debug("cannot handle SIGHUP", ex);
+        }
+    }
+
     static void onTerminate(final Runnable onFirst)
     {
         final boolean[] seen = new boolean[1];

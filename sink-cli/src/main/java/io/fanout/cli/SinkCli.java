@@ -23,6 +23,7 @@ import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -89,6 +90,16 @@ public final class SinkCli implements Callable<Integer>
     @Option(names = "--deny", paramLabel = "CIDR", converter = Cidr.Converter.class,
         description = "Refuse connections from this address block (repeatable); deny wins over --allow.")
     List<Cidr> deny = new ArrayList<>();
+
+    @Option(names = "--acl-file", paramLabel = "FILE",
+        description = "More --allow/--deny rules, one per line ('allow 10.0.0.0/8', 'deny ::/0', # comments); "
+            + "SIGHUP re-reads it for new connections (a file that does not parse keeps the old rules).")
+    Path aclFile;
+
+    @Option(names = "--token-file", paramLabel = "FILE",
+        description = "--http: a GET must present one of these tokens (one per line) as ?token=T or "
+            + "'Authorization: Bearer T'; 401 without one, 403 with a wrong one. SIGHUP re-reads it.")
+    Path tokenFile;
 
     @Option(names = "--max-clients-per-ip", paramLabel = "N",
         description = "Most connections from one IP address at once; one over it is closed at once and counted; "
@@ -354,6 +365,10 @@ public final class SinkCli implements Callable<Integer>
         {
             throw new UsageException("--max-clients " + maxClients + " must be >= 0");
         }
+        if (tokenFile != null && !http)
+        {
+            throw new UsageException("--token-file applies with --http only");
+        }
         if (readyTimeoutNs <= 0)
         {
             throw new UsageException("--ready-timeout must be positive");
@@ -404,8 +419,17 @@ public final class SinkCli implements Callable<Integer>
         {
             return usage("--host " + host + " cannot be resolved");
         }
-        final AccessRules rules = new AccessRules(allow, deny, maxClientsPerIp);
         final HttpHandshake httpHandshake = http ? new HttpHandshake(format.contentType(), httpTimeoutNs) : null;
+        final Reload rules;
+        try
+        {
+            rules = new Reload(tokenFile, aclFile, allow, deny, maxClientsPerIp, httpHandshake, err);
+        }
+        catch (final IOException | IllegalArgumentException ex)
+        {
+            return usage(ex.getMessage());
+        }
+        Signals.onHangup(rules::reload);
         final FrontEnd frontEnd = new TcpFrontEnd(config, bind, maxClients, httpHandshake, rules);
         if (httpHandshake != null)
         {

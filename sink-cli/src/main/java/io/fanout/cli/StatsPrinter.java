@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code --stats-interval}: one summary line on stderr per interval, for example
- * <pre>sink-cli: stats clients=3 in=562.5KB/s out=1.6MB/s queued=12 buffers/1.1MB lagging=0 refused=2 (max_clients=0 max_clients_per_ip=1 denied=1) accept-failures=0 removed closed=1 slow=0 error=0 removed=0 flushing=0</pre>
+ * <pre>sink-cli: stats clients=3 in=562.5KB/s out=1.6MB/s queued=12 buffers/1.1MB lagging=0 refused=2 (max_clients=0 max_clients_per_ip=1 denied=1 unauthorized=0) accept-failures=0 removed closed=1 slow=0 error=0 removed=0 flushing=0</pre>
  * Rates are bytes per second over the interval (KB = 1000 bytes). Runs on its own daemon thread.
  */
 final class StatsPrinter implements AutoCloseable
@@ -51,12 +51,12 @@ final class StatsPrinter implements AutoCloseable
         final double seconds = Math.max(1e-9, (now - lastNs) / 1e9);
         final String line = String.format(Locale.ROOT,
             "sink-cli: stats clients=%d in=%s/s out=%s/s queued=%d buffers/%s lagging=%d refused=%d " +
-            "(max_clients=%d max_clients_per_ip=%d denied=%d) accept-failures=%d " +
+            "(max_clients=%d max_clients_per_ip=%d denied=%d unauthorized=%d) accept-failures=%d " +
             "removed closed=%d slow=%d error=%d removed=%d flushing=%d",
             s.numHandles(), human((s.bytesToServe() - lastIn) / seconds), human((s.bytesServed() - lastOut) / seconds),
             s.buffersQueued(), human(s.bytesQueued()), s.clientsLagging(), frontEnd.refused(),
             frontEnd.refused(Refusal.MAX_CLIENTS), frontEnd.refused(Refusal.MAX_CLIENTS_PER_IP),
-            frontEnd.refused(Refusal.DENIED), frontEnd.acceptFailures(),
+            frontEnd.refused(Refusal.DENIED), frontEnd.refused(Refusal.UNAUTHORIZED), frontEnd.acceptFailures(),
             s.removed(ClientStatus.CLOSED), s.removed(ClientStatus.SLOW), s.removed(ClientStatus.ERROR),
             s.removed(ClientStatus.REMOVED), s.removed(ClientStatus.FLUSHING));
         lastIn = s.bytesToServe();

@@ -7,7 +7,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A request and answer that a {@link TcpServerSink} runs on each accepted connection before the
  * connection becomes a client: an HTTP request head and its status line, a token check, a
- * protocol greeting. Set with {@link TcpServerSink#handshake(Handshake)}; without one every
+ * protocol greeting. A connection the server refused (its client limit, its {@link Admission})
+ * still has its request read, and is answered by {@link #onRefused} before it is closed. Set with {@link TcpServerSink#handshake(Handshake)}; without one every
  * connection is added at once, as tcpserversink does.
  * <p>
  * The sink reads what the connection sends into a buffer of {@link #maxRequestBytes()} and calls
@@ -60,4 +61,19 @@ public interface Handshake
      * any other result closes it too.
      */
     HandshakeResult onIncomplete(SocketChannel channel, HandshakeFailure failure);
+
+    /**
+     * Selector thread: the server refused this connection before its handshake (its client limit,
+     * or its {@link Admission}); the request is still read whole, then this answers it (an HTTP
+     * server's 503, say) and the connection is closed whatever this returns. The refusal is
+     * counted already.
+     *
+     * @param channel the connection.
+     * @param reason  why it was refused.
+     * @return the answer; by default none (the connection is just closed).
+     */
+    default HandshakeResult onRefused(final SocketChannel channel, final Refusal reason)
+    {
+        return HandshakeResult.close(null);
+    }
 }

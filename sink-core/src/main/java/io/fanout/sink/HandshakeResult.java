@@ -8,8 +8,10 @@ import java.nio.ByteBuffer;
  * @param kind     the decision.
  * @param response bytes written to the connection first (its position to its limit), or null for none.
  * @param sync     for {@link Kind#ADD}: where the client starts, or null for the sink's defaults.
+ * @param refusal  for {@link Kind#CLOSE}: why the connection is refused, counted by the server
+ *                 ({@link TcpServerSink#refusedClients(Refusal)}); null when it is not a refusal.
  */
-public record HandshakeResult(Kind kind, ByteBuffer response, ClientSync sync)
+public record HandshakeResult(Kind kind, ByteBuffer response, ClientSync sync, Refusal refusal)
 {
     /** The decisions. */
     public enum Kind
@@ -22,7 +24,7 @@ public record HandshakeResult(Kind kind, ByteBuffer response, ClientSync sync)
         CLOSE
     }
 
-    private static final HandshakeResult NEED_MORE = new HandshakeResult(Kind.NEED_MORE, null, null);
+    private static final HandshakeResult NEED_MORE = new HandshakeResult(Kind.NEED_MORE, null, null, null);
 
     /** @return wait for more bytes. */
     public static HandshakeResult needMore()
@@ -36,7 +38,7 @@ public record HandshakeResult(Kind kind, ByteBuffer response, ClientSync sync)
      */
     public static HandshakeResult add(final ByteBuffer response)
     {
-        return new HandshakeResult(Kind.ADD, response, null);
+        return new HandshakeResult(Kind.ADD, response, null, null);
     }
 
     /**
@@ -46,7 +48,7 @@ public record HandshakeResult(Kind kind, ByteBuffer response, ClientSync sync)
      */
     public static HandshakeResult add(final ByteBuffer response, final ClientSync sync)
     {
-        return new HandshakeResult(Kind.ADD, response, sync);
+        return new HandshakeResult(Kind.ADD, response, sync, null);
     }
 
     /**
@@ -55,6 +57,16 @@ public record HandshakeResult(Kind kind, ByteBuffer response, ClientSync sync)
      */
     public static HandshakeResult close(final ByteBuffer response)
     {
-        return new HandshakeResult(Kind.CLOSE, response, null);
+        return new HandshakeResult(Kind.CLOSE, response, null, null);
+    }
+
+    /**
+     * @param response bytes to write first (an error status, say), or null.
+     * @param reason   why: the server counts it (an unauthorized request, say).
+     * @return close the connection as a refusal.
+     */
+    public static HandshakeResult refuse(final ByteBuffer response, final Refusal reason)
+    {
+        return new HandshakeResult(Kind.CLOSE, response, null, reason);
     }
 }

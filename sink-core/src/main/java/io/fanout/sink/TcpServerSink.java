@@ -14,6 +14,7 @@ import java.nio.channels.SocketChannel;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Consumer;
 
 /**
  * A TCP server in front of a {@link MultiSocketSink}, as GStreamer's tcpserversink: listens,
@@ -250,6 +251,7 @@ public final class TcpServerSink implements AutoCloseable
     private final class Acceptor implements AcceptHandler
     {
         private final ClientSync clientSync = ClientSync.defaults(sink.config());
+        private final Consumer<Refusal> countRefusal = reason -> refusedByReason.incrementAndGet(reason.ordinal());
 
         @Override
         public void onAcceptable(final ServerSocketChannel server, final AcceptedConnections connections)
@@ -274,10 +276,19 @@ public final class TcpServerSink implements AutoCloseable
                 final InetSocketAddress remote = remoteOf(channel);
                 final Refusal refusal = maxClients > 0 && connections.count() >= maxClients ? Refusal.MAX_CLIENTS :
                     remote == null ? null : admission.check(remote, connections.from(remote.getAddress()));
+                final Handshake h = handshake;
                 if (refusal != null)
                 {
                     refusedByReason.incrementAndGet(refusal.ordinal());
-                    closeQuietly(channel);
+                    if (h == null)
+                    {
+                        closeQuietly(channel);
+                    }
+                    else
+                    {
+                        // its request is read, then answered (an HTTP server's 503) and closed
+                        connections.handshake(channel, h, clientSync, null, refusal, countRefusal);
+                    }
                     continue;
                 }
                 final InetAddress address = remote == null ? null : remote.getAddress();
@@ -292,14 +303,13 @@ public final class TcpServerSink implements AutoCloseable
                 {
                     LOG.debug("TCP_NODELAY not set on {}", channel, ex);
                 }
-                final Handshake h = handshake;
                 if (h == null)
                 {
                     connections.add(channel, clientSync, address);
                 }
                 else
                 {
-                    connections.handshake(channel, h, clientSync, address);
+                    connections.handshake(channel, h, clientSync, address, null, countRefusal);
                 }
             }
         }

@@ -37,6 +37,7 @@ class TcpServerSinkHandshakeTest extends LoopbackServerTest
 {
     private static final byte[] OK = ascii("OK\n");
     private static final byte[] NO = ascii("NO\n");
+    private static final byte[] FULL = ascii("FULL\n");
 
     private final List<String> calls = new CopyOnWriteArrayList<>();
     private EventRecorder events;
@@ -90,6 +91,13 @@ class TcpServerSinkHandshakeTest extends LoopbackServerTest
         {
             calls.add(failure + " " + Thread.currentThread().getName());
             return HandshakeResult.close(failure == HandshakeFailure.CLOSED ? null : ByteBuffer.wrap(NO));
+        }
+
+        @Override
+        public HandshakeResult onRefused(final SocketChannel channel, final Refusal reason)
+        {
+            calls.add("refused " + reason + " " + Thread.currentThread().getName());
+            return HandshakeResult.close(ByteBuffer.wrap(FULL));
         }
     }
 
@@ -192,17 +200,19 @@ class TcpServerSinkHandshakeTest extends LoopbackServerTest
     }
 
     @Test
-    void connectionsInTheirHandshakeCountTowardsTheClientLimit() throws Exception
+    void connectionsInTheirHandshakeCountTowardsTheClientLimitAndTheRefusedOneIsAnswered() throws Exception
     {
         start(new LineHandshake(TimeUnit.SECONDS.toNanos(5)), 1);
         final SocketChannel first = connect(); // accepted first (the backlog is FIFO): in its handshake, silent
-        final StreamReader second = resources.track(new StreamReader(connect(), "second"));
+        final StreamReader second = send(connect(), "HELLO\n", "second");
         second.awaitEof();
-        await(() -> server.refusedClients() == 1, () -> "refused " + server.refusedClients());
+        assertArrayEquals(FULL, second.bytes(), "its request is read, then answered by onRefused, then closed");
+        assertEquals(1, server.refusedClients(Refusal.MAX_CLIENTS));
         final StreamReader firstReader = send(first, "HELLO\n", "first");
         events.awaitCount(Kind.ADDED, 1);
         firstReader.awaitSize(OK.length);
         assertArrayEquals(OK, firstReader.bytes());
+        assertEquals(1, events.count(Kind.ADDED), "no callback for the refused one");
     }
 
     @Test

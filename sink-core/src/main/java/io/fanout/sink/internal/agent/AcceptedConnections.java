@@ -2,9 +2,11 @@ package io.fanout.sink.internal.agent;
 
 import io.fanout.sink.ClientSync;
 import io.fanout.sink.Handshake;
+import io.fanout.sink.Refusal;
 
 import java.net.InetAddress;
 import java.nio.channels.SocketChannel;
+import java.util.function.Consumer;
 
 /**
  * What a listener's {@link AcceptHandler} may do with the connections it accepts: count the
@@ -46,11 +48,14 @@ public final class AcceptedConnections
      * @param handshake  what decides whether, and how, it becomes a client.
      * @param clientSync its sync settings unless the handshake gives its own.
      * @param remote     the peer's IP address, counted while it is connected, or null.
+     * @param refused    why the server refused it already (its request is read, then answered by
+     *                   {@link Handshake#onRefused} and closed), or null.
+     * @param refusals   counts a refusal the handshake itself decides (an unauthorized request).
      */
     public void handshake(final SocketChannel channel, final Handshake handshake, final ClientSync clientSync,
-        final InetAddress remote)
+        final InetAddress remote, final Refusal refused, final Consumer<Refusal> refusals)
     {
-        handshakes.begin(channel, handshake, clientSync, remote, agent.nowMonoNs());
+        handshakes.begin(channel, handshake, clientSync, remote, refused, refusals, agent.nowMonoNs());
     }
 
     /**

@@ -4,6 +4,7 @@ import io.fanout.sink.ClientSync;
 import io.fanout.sink.Handshake;
 import io.fanout.sink.HandshakeFailure;
 import io.fanout.sink.HandshakeResult;
+import io.fanout.sink.Refusal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +16,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Accepted connections in their {@link Handshake}: each is registered for reads with a
@@ -50,13 +52,16 @@ final class Handshakes
      * @param handshake  what decides.
      * @param clientSync the sync settings when the handshake adds it with none of its own.
      * @param remote     the peer's IP address (counted while the handshake lasts), or null.
+     * @param refused    why the server refused it already (its request is read, then answered by
+     *                   {@link Handshake#onRefused}), or null.
+     * @param refusals   counts a refusal the handshake itself decides.
      * @param nowMonoNs  the monotonic clock now.
      */
     void begin(final SocketChannel channel, final Handshake handshake, final ClientSync clientSync,
-        final InetAddress remote, final long nowMonoNs)
+        final InetAddress remote, final Refusal refused, final Consumer<Refusal> refusals, final long nowMonoNs)
     {
-        final Connection connection =
-            new Connection(channel, handshake, clientSync, remote, nowMonoNs + handshake.timeoutNs());
+        final Connection connection = new Connection(channel, handshake, clientSync, remote, refused, refusals,
+            nowMonoNs + handshake.timeoutNs());
         try
         {
             channel.configureBlocking(false);
@@ -135,8 +140,21 @@ final class Handshakes
         connections.clear();
     }
 
-    private void finish(final Connection connection, final HandshakeResult result, final SinkAgent agent)
+    private void finish(final Connection connection, final HandshakeResult decided, final SinkAgent agent)
     {
+        HandshakeResult result = decided;
+        if (connection.refused != null)
+        {
+            result = connection.handshake.onRefused(connection.channel, connection.refused);
+            if (result != null && result.kind() == HandshakeResult.Kind.ADD)
+            {
+                result = HandshakeResult.close(result.response()); // refused means closed
+            }
+        }
+        else if (result != null && result.refusal() != null)
+        {
+            connection.refusals.accept(result.refusal());
+        }
         connections.remove(connection);
         addresses.remove(connection.remote); // a client added below is counted again as a client
         final boolean add = result != null && result.kind() == HandshakeResult.Kind.ADD;
@@ -191,14 +209,18 @@ final class Handshakes
         final Handshake handshake;
         final ClientSync clientSync;
         final InetAddress remote;
+        final Refusal refused;
+        final Consumer<Refusal> refusals;
         final long deadlineNs;
         final ByteBuffer request;
         SelectionKey key;
 
         Connection(final SocketChannel channel, final Handshake handshake, final ClientSync clientSync,
-            final InetAddress remote, final long deadlineNs)
+            final InetAddress remote, final Refusal refused, final Consumer<Refusal> refusals, final long deadlineNs)
         {
             this.remote = remote;
+            this.refused = refused;
+            this.refusals = refusals;
             this.channel = channel;
             this.handshake = handshake;
             this.clientSync = clientSync;
