@@ -3,9 +3,11 @@ package io.fanout.cli;
 import io.fanout.sink.ClientStats;
 import io.fanout.sink.ClientStatus;
 import io.fanout.sink.MultiSocketSink;
+import io.fanout.sink.Refusal;
 import io.fanout.sink.SinkListener;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.io.PrintStream;
 import java.nio.channels.SocketChannel;
 import java.util.HashMap;
@@ -58,6 +60,20 @@ final class EventPrinter implements SinkListener
         names.remove(channel);
     }
 
+    /**
+     * Selector thread: a connection was refused before it became a client (no client event follows).
+     *
+     * @param remote the peer, or null when unknown.
+     * @param reason why.
+     */
+    void refused(final InetSocketAddress remote, final Refusal reason)
+    {
+        final String name = remote == null ? "unknown" :
+            (remote.getAddress().getHostAddress().indexOf(':') >= 0 ? "[" + remote.getAddress().getHostAddress() + "]" :
+            remote.getAddress().getHostAddress()) + ":" + remote.getPort();
+        print("connection-refused", name, ",\"reason\":\"" + reason.label() + "\"");
+    }
+
     private void print(final String event, final SocketChannel channel, final CharSequence extra)
     {
         String name = names.get(channel);
@@ -65,6 +81,11 @@ final class EventPrinter implements SinkListener
         {
             name = describe(channel);
         }
+        print(event, name, extra);
+    }
+
+    private void print(final String event, final String name, final CharSequence extra)
+    {
         final StringBuilder line = new StringBuilder(160)
             .append("{\"event\":\"").append(event)
             .append("\",\"time_ns\":").append(System.currentTimeMillis() * 1_000_000L)

@@ -2,6 +2,7 @@ package io.fanout.cli;
 
 import io.fanout.sink.MultiSocketSink;
 import io.fanout.sink.Refusal;
+import io.fanout.sink.RefusalListener;
 
 import java.io.IOException;
 
@@ -22,6 +23,9 @@ interface FrontEnd extends AutoCloseable
 
     /** @return connections refused at once for {@code reason}. */
     long refused(Refusal reason);
+
+    /** Before {@link #start()}: {@code listener} hears of every refused connection (selector thread). */
+    void refusals(RefusalListener listener);
 
     /** @return accepts that failed (too many open files, ...); accepting pauses briefly after each. */
     long acceptFailures();

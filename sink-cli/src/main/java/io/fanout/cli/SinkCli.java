@@ -455,7 +455,9 @@ public final class SinkCli implements Callable<Integer>
         }
         if (events)
         {
-            sink.addListener(new EventPrinter(err, sink));
+            final EventPrinter printer = new EventPrinter(err, sink);
+            sink.addListener(printer);
+            frontEnd.refusals(printer::refused);
         }
         try
         {

@@ -4,6 +4,7 @@ import io.fanout.sink.Admission;
 import io.fanout.sink.Handshake;
 import io.fanout.sink.MultiSocketSink;
 import io.fanout.sink.Refusal;
+import io.fanout.sink.RefusalListener;
 import io.fanout.sink.SinkConfig;
 import io.fanout.sink.TcpServerSink;
 
@@ -61,6 +62,12 @@ final class TcpFrontEnd implements FrontEnd
     public long refused(final Refusal reason)
     {
         return server.refusedClients(reason);
+    }
+
+    @Override
+    public void refusals(final RefusalListener listener)
+    {
+        server.refusals(listener);
     }
 
     @Override

@@ -60,6 +60,8 @@ class HttpAdmissionIT
                 .startsWith("HTTP/1.0 401 Unauthorized\r\nWWW-Authenticate: Bearer"));
             assertTrue(text(Clients.readToEnd(port, "GET /live?token=wrong HTTP/1.1\r\n\r\n"))
                 .startsWith("HTTP/1.0 403 Forbidden"));
+            cli.awaitLine(l -> l.contains("\"event\":\"connection-refused\"") && l.contains("\"reason\":\"unauthorized\""),
+                WAIT);
             final CompletableFuture<byte[]> alpha = Clients.readToEnd(port, "GET /live?token=alpha HTTP/1.1\r\n\r\n");
             final CompletableFuture<byte[]> beta =
                 Clients.readToEnd(port, "GET /live HTTP/1.1\r\nAuthorization: Bearer beta\r\n\r\n");

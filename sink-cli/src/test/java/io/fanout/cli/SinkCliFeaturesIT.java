@@ -186,6 +186,8 @@ class SinkCliFeaturesIT
             final CompletableFuture<byte[]> second = Clients.readToEndFrom("127.0.0.1", port);
             assertEquals(0, denied.get(30, TimeUnit.SECONDS).length, "a denied address is closed at once");
             assertEquals(0, second.get(30, TimeUnit.SECONDS).length, "a second connection from 127.0.0.1 too");
+            cli.awaitLine(l -> l.contains("\"event\":\"connection-refused\"") && l.contains("\"client\":\"127.0.0.2:") &&
+                l.contains("\"reason\":\"denied\""), WAIT);
             cli.awaitLine(l -> l.contains("stats clients=1") && l.contains("refused=2") &&
                 l.contains("max_clients_per_ip=1 denied=1"), WAIT);
             try (OutputStream stdin = cli.process.getOutputStream())

@@ -14,7 +14,7 @@ import java.nio.channels.SocketChannel;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * A TCP server in front of a {@link MultiSocketSink}, as GStreamer's tcpserversink: listens,
@@ -53,6 +53,7 @@ public final class TcpServerSink implements AutoCloseable
     private final Accept accept;
     private volatile Handshake handshake;
     private volatile Admission admission = Admission.ALL;
+    private volatile RefusalListener refusalListener = (remote, reason) -> { };
     private volatile ServerSocketChannel server;
 
     /** How a connection is accepted: {@link ServerSocketChannel#accept()}; a seam for tests. */
@@ -182,6 +183,24 @@ public final class TcpServerSink implements AutoCloseable
         return this;
     }
 
+    /**
+     * Hears of every refused connection, with its address and reason, on the selector thread.
+     *
+     * @param listener the listener.
+     * @return this
+     * @throws IllegalStateException after {@link #start()}.
+     * @throws NullPointerException  when {@code listener} is null.
+     */
+    public synchronized TcpServerSink refusals(final RefusalListener listener)
+    {
+        if (server != null)
+        {
+            throw new IllegalStateException("the refusal listener is set before start()");
+        }
+        this.refusalListener = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
     /** @return the bound port, or -1 before {@link #start()}. */
     public int currentPort()
     {
@@ -251,7 +270,21 @@ public final class TcpServerSink implements AutoCloseable
     private final class Acceptor implements AcceptHandler
     {
         private final ClientSync clientSync = ClientSync.defaults(sink.config());
-        private final Consumer<Refusal> countRefusal = reason -> refusedByReason.incrementAndGet(reason.ordinal());
+        private final BiConsumer<SocketChannel, Refusal> countRefusal = (ch, reason) -> refused(remoteOf(ch), reason);
+
+        /** A connection was refused: counted, and the listener hears of it. */
+        private void refused(final InetSocketAddress remote, final Refusal reason)
+        {
+            refusedByReason.incrementAndGet(reason.ordinal());
+            try
+            {
+                refusalListener.refused(remote, reason);
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("the refusal listener failed", ex);
+            }
+        }
 
         @Override
         public void onAcceptable(final ServerSocketChannel server, final AcceptedConnections connections)
@@ -279,7 +312,7 @@ public final class TcpServerSink implements AutoCloseable
                 final Handshake h = handshake;
                 if (refusal != null)
                 {
-                    refusedByReason.incrementAndGet(refusal.ordinal());
+                    refused(remote, refusal);
                     if (h == null)
                     {
                         closeQuietly(channel);

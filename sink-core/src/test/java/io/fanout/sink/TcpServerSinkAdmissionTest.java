@@ -59,8 +59,10 @@ class TcpServerSinkAdmissionTest extends LoopbackServerTest
             checks.add(remote.getAddress().getHostAddress() + " on " + Thread.currentThread().getName());
             return remote.getAddress().getHostAddress().equals("127.0.0.2") ? Refusal.DENIED : null;
         };
-        final EventRecorder events =
-            start(new TcpServerSink(SinkConfig.defaults(), new InetSocketAddress(HOST, 0), 0).admission(denyDotTwo));
+        final List<String> refusals = new CopyOnWriteArrayList<>();
+        final EventRecorder events = start(new TcpServerSink(SinkConfig.defaults(), new InetSocketAddress(HOST, 0), 0)
+            .admission(denyDotTwo)
+            .refusals((remote, reason) -> refusals.add(remote.getAddress().getHostAddress() + " " + reason)));
         final InetSocketAddress to = new InetSocketAddress(HOST, server.currentPort());
         final StreamReader admitted = resources.track(new StreamReader(connectFrom("127.0.0.1", to), "admitted"));
         final StreamReader denied = resources.track(new StreamReader(connectFrom("127.0.0.2", to), "denied"));
@@ -74,6 +76,7 @@ class TcpServerSinkAdmissionTest extends LoopbackServerTest
         assertEquals(1, events.count(Kind.ADDED), "no callback for the refused one: " + events.all());
         assertEquals(1, server.refusedClients(Refusal.DENIED));
         assertEquals(1, server.refusedClients());
+        assertEquals(List.of("127.0.0.2 DENIED"), refusals, "the refusal listener hears of it with its address");
         assertTrue(checks.stream().allMatch(c -> SELECTOR_THREAD.matcher(c.substring(c.indexOf(" on ") + 4)).matches()),
             "the hook runs on the selector thread: " + checks);
     }

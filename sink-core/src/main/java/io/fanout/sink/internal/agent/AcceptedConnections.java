@@ -6,7 +6,7 @@ import io.fanout.sink.Refusal;
 
 import java.net.InetAddress;
 import java.nio.channels.SocketChannel;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * What a listener's {@link AcceptHandler} may do with the connections it accepts: count the
@@ -53,7 +53,7 @@ public final class AcceptedConnections
      * @param refusals   counts a refusal the handshake itself decides (an unauthorized request).
      */
     public void handshake(final SocketChannel channel, final Handshake handshake, final ClientSync clientSync,
-        final InetAddress remote, final Refusal refused, final Consumer<Refusal> refusals)
+        final InetAddress remote, final Refusal refused, final BiConsumer<SocketChannel, Refusal> refusals)
     {
         handshakes.begin(channel, handshake, clientSync, remote, refused, refusals, agent.nowMonoNs());
     }

@@ -16,7 +16,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * Accepted connections in their {@link Handshake}: each is registered for reads with a
@@ -58,7 +58,8 @@ final class Handshakes
      * @param nowMonoNs  the monotonic clock now.
      */
     void begin(final SocketChannel channel, final Handshake handshake, final ClientSync clientSync,
-        final InetAddress remote, final Refusal refused, final Consumer<Refusal> refusals, final long nowMonoNs)
+        final InetAddress remote, final Refusal refused, final BiConsumer<SocketChannel, Refusal> refusals,
+        final long nowMonoNs)
     {
         final Connection connection = new Connection(channel, handshake, clientSync, remote, refused, refusals,
             nowMonoNs + handshake.timeoutNs());
@@ -153,7 +154,7 @@ final class Handshakes
         }
         else if (result != null && result.refusal() != null)
         {
-            connection.refusals.accept(result.refusal());
+            connection.refusals.accept(connection.channel, result.refusal());
         }
         connections.remove(connection);
         addresses.remove(connection.remote); // a client added below is counted again as a client
@@ -210,13 +211,14 @@ final class Handshakes
         final ClientSync clientSync;
         final InetAddress remote;
         final Refusal refused;
-        final Consumer<Refusal> refusals;
+        final BiConsumer<SocketChannel, Refusal> refusals;
         final long deadlineNs;
         final ByteBuffer request;
         SelectionKey key;
 
         Connection(final SocketChannel channel, final Handshake handshake, final ClientSync clientSync,
-            final InetAddress remote, final Refusal refused, final Consumer<Refusal> refusals, final long deadlineNs)
+            final InetAddress remote, final Refusal refused, final BiConsumer<SocketChannel, Refusal> refusals,
+            final long deadlineNs)
         {
             this.remote = remote;
             this.refused = refused;
