@@ -80,12 +80,6 @@ final class AccessRules implements Admission
         return "allow " + allow.size() + " deny " + deny.size() + " max-per-ip " + maxPerIp;
     }
 
-    /** @return true when no rule is set: every connection is admitted. */
-    boolean admitsAll()
-    {
-        return allow.isEmpty() && deny.isEmpty() && maxPerIp == 0;
-    }
-
     @Override
     public Refusal check(final InetSocketAddress remote, final int fromSameAddress)
     {

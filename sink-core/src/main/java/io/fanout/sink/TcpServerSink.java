@@ -151,10 +151,7 @@ public final class TcpServerSink implements AutoCloseable
      */
     public synchronized TcpServerSink handshake(final Handshake handshake)
     {
-        if (server != null)
-        {
-            throw new IllegalStateException("the handshake is set before start()");
-        }
+        requireNotStarted("the handshake");
         if (handshake != null && (handshake.maxRequestBytes() < 1 || handshake.timeoutNs() <= 0))
         {
             throw new IllegalArgumentException("a handshake needs maxRequestBytes >= 1 and timeoutNs > 0");
@@ -175,10 +172,7 @@ public final class TcpServerSink implements AutoCloseable
      */
     public synchronized TcpServerSink admission(final Admission admission)
     {
-        if (server != null)
-        {
-            throw new IllegalStateException("the admission rule is set before start()");
-        }
+        requireNotStarted("the admission rule");
         this.admission = Objects.requireNonNull(admission, "admission");
         return this;
     }
@@ -193,12 +187,17 @@ public final class TcpServerSink implements AutoCloseable
      */
     public synchronized TcpServerSink refusals(final RefusalListener listener)
     {
-        if (server != null)
-        {
-            throw new IllegalStateException("the refusal listener is set before start()");
-        }
+        requireNotStarted("the refusal listener");
         this.refusalListener = Objects.requireNonNull(listener, "listener");
         return this;
+    }
+
+    private void requireNotStarted(final String what)
+    {
+        if (server != null)
+        {
+            throw new IllegalStateException(what + " is set before start()");
+        }
     }
 
     /** @return the bound port, or -1 before {@link #start()}. */
