@@ -87,7 +87,7 @@ final class Handshakes
         }
         catch (final IOException ex)
         {
-            finish(connection, connection.handshake.onIncomplete(connection.channel, HandshakeFailure.CLOSED), agent);
+            incomplete(connection, HandshakeFailure.CLOSED, agent);
             return;
         }
         if (n > 0)
@@ -102,11 +102,11 @@ final class Handshakes
         }
         if (n < 0)
         {
-            finish(connection, connection.handshake.onIncomplete(connection.channel, HandshakeFailure.CLOSED), agent);
+            incomplete(connection, HandshakeFailure.CLOSED, agent);
         }
         else if (!connection.request.hasRemaining())
         {
-            finish(connection, connection.handshake.onIncomplete(connection.channel, HandshakeFailure.TOO_LARGE), agent);
+            incomplete(connection, HandshakeFailure.TOO_LARGE, agent);
         }
     }
 
@@ -123,8 +123,7 @@ final class Handshakes
             if (i < connections.size() && nowMonoNs - connections.get(i).deadlineNs > 0)
             {
                 final Connection connection = connections.get(i);
-                finish(connection, connection.handshake.onIncomplete(connection.channel, HandshakeFailure.TIMEOUT),
-                    agent);
+                incomplete(connection, HandshakeFailure.TIMEOUT, agent);
                 expired++;
             }
         }
@@ -139,6 +138,11 @@ final class Handshakes
             closeQuietly(connection.channel);
         }
         connections.clear();
+    }
+
+    private void incomplete(final Connection connection, final HandshakeFailure failure, final SinkAgent agent)
+    {
+        finish(connection, connection.handshake.onIncomplete(connection.channel, failure), agent);
     }
 
     private void finish(final Connection connection, final HandshakeResult decided, final SinkAgent agent)
