@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code sink-cli}: reads a live stream (standard input, or an upstream sink with
@@ -44,9 +45,11 @@ import java.util.concurrent.TimeUnit;
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
-        "Reads a live stream on standard input and serves it to every TCP client that connects, "
-            + "each at its own pace (the Java counterpart of GStreamer's tcpserversink).",
+        "Reads a live stream on standard input (or --source) and serves it to every TCP client that connects, "
+            + "each at its own pace (the Java counterpart of GStreamer's tcpserversink). With a terminal on "
+            + "standard input it serves a built-in demo clip (--demo).",
         "",
+        "  sink-cli --demo                     # then: ffplay tcp://127.0.0.1:4953",
         "  ffmpeg -re -i in.mp4 -c copy -f mpegts - | sink-cli --format mpegts --sync-method latest-keyframe",
         "  ffplay tcp://127.0.0.1:4953",
         "",
@@ -130,8 +133,8 @@ public final class SinkCli implements Callable<Integer>
 
     // ---- input ----
     @Option(names = "--format", paramLabel = "FORMAT",
-        description = "Input format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    InputFormat format = InputFormat.raw;
+        description = "Input format: ${COMPLETION-CANDIDATES} (default: raw; mpegts with --demo).")
+    InputFormat format;
 
     @Option(names = "--blocksize", paramLabel = "SIZE", converter = SizeConverter.class,
         description = "raw: largest buffer per read; mpegts: largest buffer (whole packets) "
@@ -151,16 +154,42 @@ public final class SinkCli implements Callable<Integer>
         description = "lines: longest buffer; longer lines are split (default: 64KiB).")
     Long maxLineLength;
 
-    @Option(names = "--source", paramLabel = "tcp://HOST:PORT",
+    @Option(names = "--source", paramLabel = "tcp://HOST:PORT|file:PATH",
         description = "Read the input from an upstream sink instead of standard input, reconnecting with "
-            + "backoff; chains sinks into a fan-out tree.")
+            + "backoff (chains sinks into a fan-out tree), or from a file.")
     String source;
+
+    @Option(names = "--demo",
+        description = "Serve the built-in demo: an MPEG-TS clip (H.264 and AAC, a keyframe every second) looped "
+            + "forever in real time, every viewer from the latest keyframe unless --sync-method says otherwise. "
+            + "Also what a terminal on standard input gets.")
+    boolean demo;
+
+    @Option(names = "--loop",
+        description = "--source file: start again at the end, forever; an MPEG-TS keeps its continuity counters "
+            + "and timestamps going across the loop point.")
+    boolean loop;
+
+    @Option(names = "--pace",
+        description = "Hand the input on at its stream's times instead of as fast as it is read: mpegts by the "
+            + "PCR (or PTS), gdp by buffer timestamps, raw and lines at --rate.")
+    boolean pace;
+
+    @Option(names = "--rate", paramLabel = "BITRATE", converter = BitRateConverter.class,
+        description = "--pace for raw and lines: the stream's bit rate (64kbit, 4.5Mbit).")
+    Long rateBits;
+
+    @Option(names = "--backpressure", paramLabel = "MAX_WAIT", arity = "0..1", fallbackValue = "unbounded",
+        description = "Lossless mode: when the queue capacity would release a buffer a client still needs, the "
+            + "input waits (up to MAX_WAIT per buffer, default no bound) instead of removing the client; "
+            + "--units-max and --timeout still remove clients. One stalled client then slows every client.")
+    String backpressure;
 
     // ---- sink settings (SinkConfig, with GStreamer's names) ----
     @Option(names = "--sync-method", paramLabel = "METHOD", converter = GstNames.SyncMethodConverter.class,
         description = "Where a new client starts: latest, next-keyframe, latest-keyframe, burst, burst-keyframe, "
-            + "burst-with-keyframe (default: latest).")
-    SyncMethod syncMethod = SyncMethod.LATEST;
+            + "burst-with-keyframe (default: latest; latest-keyframe with --demo).")
+    SyncMethod syncMethod;
 
     @Option(names = "--burst-format", paramLabel = "UNIT", converter = GstNames.UnitFormatConverter.class,
         description = "Unit of --burst-value: buffers, bytes, time (default: undefined = just the newest buffer).")
@@ -238,13 +267,22 @@ public final class SinkCli implements Callable<Integer>
 
     private final PrintStream err;
     private final ReadableByteChannel input;
+    private final BooleanSupplier stdinIsTerminal;
+    private Inputs.Source parsedSource;
+    private volatile Thread pumping;
     private volatile boolean stopping;
     private volatile ReadableByteChannel reading;
 
     SinkCli(final ReadableByteChannel input, final PrintStream err)
     {
+        this(input, err, () -> false);
+    }
+
+    SinkCli(final ReadableByteChannel input, final PrintStream err, final BooleanSupplier stdinIsTerminal)
+    {
         this.input = input;
         this.err = err;
+        this.stdinIsTerminal = stdinIsTerminal;
     }
 
     /**
@@ -266,7 +304,7 @@ public final class SinkCli implements Callable<Integer>
     private static int run(
         final String[] args, final ReadableByteChannel input, final PrintStream err, final boolean handleSignals)
     {
-        final SinkCli cli = new SinkCli(input, err);
+        final SinkCli cli = new SinkCli(input, err, handleSignals ? Inputs::stdinIsTerminal : () -> false);
         final CommandLine commandLine = new CommandLine(cli);
         commandLine.setErr(new java.io.PrintWriter(err, true));
         commandLine.setParameterExceptionHandler((ex, arguments) ->
@@ -316,7 +354,7 @@ public final class SinkCli implements Callable<Integer>
         try
         {
             return SinkConfig.builder()
-                .syncMethod(syncMethod)
+                .syncMethod(syncMethod != null ? syncMethod : demo ? SyncMethod.LATEST_KEYFRAME : SyncMethod.LATEST)
                 .burstFormat(burstFormat)
                 .burstValue(burst)
                 .unitFormat(unitFormat)
@@ -331,6 +369,7 @@ public final class SinkCli implements Callable<Integer>
                 .resendStreamheader(resendStreamheader)
                 .queueCapacityBuffers(queueCapacityBuffers)
                 .queueCapacityBytes(queueCapacityBytes)
+                .backpressureMaxWaitNs(backpressureMaxWaitNs())
                 .build();
         }
         catch (final IllegalArgumentException ex)
@@ -339,8 +378,70 @@ public final class SinkCli implements Callable<Integer>
         }
     }
 
+    private long backpressureMaxWaitNs()
+    {
+        if (backpressure == null)
+        {
+            return SinkConfig.BACKPRESSURE_OFF;
+        }
+        if ("unbounded".equals(backpressure))
+        {
+            return SinkConfig.BACKPRESSURE_UNBOUNDED;
+        }
+        final long ns;
+        try
+        {
+            ns = new DurationConverter().convert(backpressure);
+        }
+        catch (final CommandLine.TypeConversionException ex)
+        {
+            throw new UsageException("--backpressure " + ex.getMessage());
+        }
+        if (ns <= 0)
+        {
+            throw new UsageException("--backpressure " + backpressure + " must be a positive duration");
+        }
+        return ns;
+    }
+
+    /** Settles the options that depend on each other (--demo's format), then checks them. */
+    private void checkInputOptions()
+    {
+        if (demo && source != null)
+        {
+            throw new UsageException("--demo and --source are two inputs; give one");
+        }
+        if (demo && format != null && format != InputFormat.mpegts)
+        {
+            throw new UsageException("--demo is MPEG-TS; --format " + format + " does not apply");
+        }
+        if (format == null)
+        {
+            format = demo ? InputFormat.mpegts : InputFormat.raw;
+        }
+        if (demo)
+        {
+            pace = true; // a live stream: looped in real time
+        }
+        parsedSource = source == null ? null : Inputs.Source.parse(source);
+        if (loop && (parsedSource == null || parsedSource.file() == null) && !demo)
+        {
+            throw new UsageException("--loop needs --source file:PATH (standard input and upstreams cannot restart)");
+        }
+        final boolean timed = format == InputFormat.mpegts || format == InputFormat.gdp;
+        if (rateBits != null && (!pace || timed))
+        {
+            throw new UsageException("--rate applies to --pace with --format raw or lines");
+        }
+        if (pace && !timed && rateBits == null)
+        {
+            throw new UsageException("--pace with --format " + format + " needs --rate (for example 4.5Mbit)");
+        }
+    }
+
     private void checkOptions()
     {
+        checkInputOptions();
         if (port < 0 || port > 65535)
         {
             throw new UsageException("--port " + port + " is out of range 0..65535");
@@ -403,12 +504,16 @@ public final class SinkCli implements Callable<Integer>
     public Integer call()
     {
         final SinkConfig config;
-        final InetSocketAddress upstream;
+        if (source == null && !demo && stdinIsTerminal.getAsBoolean())
+        {
+            err.println("sink-cli: standard input is a terminal; serving the built-in demo (--demo). " +
+                "Pipe a stream in, or give --source, to serve your own.");
+            demo = true;
+        }
         try
         {
             checkOptions();
             config = sinkConfig();
-            upstream = source == null ? null : parseSource(source);
         }
         catch (final UsageException | CommandLine.TypeConversionException ex)
         {
@@ -470,7 +575,8 @@ public final class SinkCli implements Callable<Integer>
             return EXIT_USAGE;
         }
         err.println("sink-cli: serving " + (http ? "http" : "tcp") + "://" + hostForUrl(host) + ":" + frontEnd.port() +
-            " (format " + format + ", sync-method " + GstNames.of(config.syncMethod()) + ")");
+            " (format " + format + ", sync-method " + GstNames.of(config.syncMethod()) + (demo ? ", the built-in demo" : "") +
+            ")");
         AdminServer adminServer = null;
         if (adminAddress != null)
         {
@@ -494,10 +600,12 @@ public final class SinkCli implements Callable<Integer>
         {
             stats.start(statsIntervalNs);
         }
-        final ReadableByteChannel in = upstream == null ? input : new UpstreamChannel(upstream, framer::reset, err);
         try
         {
-            pump(framer, in);
+            final Inputs.Opened opened = Inputs.open(parsedSource, demo, loop, pace, rateBits == null ? 0 : rateBits,
+                format, input, framer::reset, err);
+            stats.pacing(opened.paced());
+            pump(framer, opened.channel());
             framer.finish();
             if (!sink.drain(drainTimeoutNs))
             {
@@ -535,6 +643,11 @@ public final class SinkCli implements Callable<Integer>
     void stop()
     {
         stopping = true;
+        final Thread producer = pumping;
+        if (producer != null && backpressure != null)
+        {
+            producer.interrupt(); // a render waiting for a client (--backpressure) gives up
+        }
         final ReadableByteChannel in = reading;
         if (in != null)
         {
@@ -553,6 +666,7 @@ public final class SinkCli implements Callable<Integer>
     private void pump(final Framer framer, final ReadableByteChannel in) throws IOException
     {
         reading = in;
+        pumping = Thread.currentThread();
         try
         {
             long rendered = framer.bytesRendered();
@@ -573,21 +687,14 @@ public final class SinkCli implements Callable<Integer>
                 throw ex; // closed under a read (AsynchronousCloseException) or just before one
             }
         }
+        finally
+        {
+            pumping = null;
+        }
         if (stopping)
         {
+            Thread.interrupted(); // the stop's interrupt, if any, must not cut the drain short
             err.println("sink-cli: stopping on signal; draining clients");
-        }
-    }
-
-    private static InetSocketAddress parseSource(final String uri)
-    {
-        try
-        {
-            return UpstreamChannel.parse(uri);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new UsageException("--source " + ex.getMessage());
         }
     }
 

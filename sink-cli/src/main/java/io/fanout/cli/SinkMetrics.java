@@ -47,6 +47,10 @@ final class SinkMetrics
             () -> stats().bytesServed());
         counter("fanout_buffers_dropped", "Buffers skipped by recover policies, over every client.",
             () -> stats().buffersDropped());
+        counter("fanout_producer_waits", "Buffers whose render waited for a client (--backpressure).",
+            () -> stats().producerWaits());
+        counter("fanout_producer_wait_seconds", "Time the input spent waiting for clients (--backpressure).",
+            () -> stats().producerWaitNs() / 1e9);
         counter("fanout_accept_failures", "Accepts that failed (out of file descriptors, ...).",
             frontEnd::acceptFailures);
         CounterWithCallback.builder().name("fanout_client_removals").help("Clients removed, by status.")

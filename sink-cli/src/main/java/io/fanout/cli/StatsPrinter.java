@@ -1,11 +1,14 @@
 package io.fanout.cli;
 
+import io.fanout.cli.input.PacedChannel;
 import io.fanout.sink.ClientStatus;
 import io.fanout.sink.Refusal;
 import io.fanout.sink.MultiSocketSink;
 import io.fanout.sink.SinkStats;
 
 import java.io.PrintStream;
+import io.fanout.cli.input.PacedChannel;
+
 import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,6 +30,7 @@ final class StatsPrinter implements AutoCloseable
         t.setDaemon(true);
         return t;
     });
+    private volatile PacedChannel paced;
     private long lastIn;
     private long lastOut;
     private long lastNs;
@@ -36,6 +40,12 @@ final class StatsPrinter implements AutoCloseable
         this.frontEnd = frontEnd;
         this.sink = frontEnd.sink();
         this.err = err;
+    }
+
+    /** @param paced the input's pacing, or null when it is not paced: its lateness joins the line. */
+    void pacing(final PacedChannel paced)
+    {
+        this.paced = paced;
     }
 
     void start(final long intervalNs)
@@ -59,10 +69,23 @@ final class StatsPrinter implements AutoCloseable
             frontEnd.refused(Refusal.DENIED), frontEnd.refused(Refusal.UNAUTHORIZED), frontEnd.acceptFailures(),
             s.removed(ClientStatus.CLOSED), s.removed(ClientStatus.SLOW), s.removed(ClientStatus.ERROR),
             s.removed(ClientStatus.REMOVED), s.removed(ClientStatus.FLUSHING));
+        final StringBuilder more = new StringBuilder();
+        final PacedChannel pace = paced;
+        if (pace != null)
+        {
+            more.append(String.format(Locale.ROOT, " pace-late=%dms (max %dms, reanchors=%d)",
+                TimeUnit.NANOSECONDS.toMillis(pace.lateNs()), TimeUnit.NANOSECONDS.toMillis(pace.takeMaxLateNs()),
+                pace.reanchors()));
+        }
+        if (sink.config().backpressure())
+        {
+            more.append(String.format(Locale.ROOT, " producer-waits=%d (%dms)", s.producerWaits(),
+                TimeUnit.NANOSECONDS.toMillis(s.producerWaitNs())));
+        }
         lastIn = s.bytesToServe();
         lastOut = s.bytesServed();
         lastNs = now;
-        err.println(line);
+        err.println(line + more);
     }
 
     static String human(final double bytes)

@@ -55,7 +55,12 @@ class SinkCliConfigTest
             Arguments.of(new String[] {"--no-resend-streamheader"}, get(SinkConfig::resendStreamheader), false),
             Arguments.of(new String[] {"--resend-streamheader=false"}, get(SinkConfig::resendStreamheader), false),
             Arguments.of(new String[] {"--queue-capacity-buffers", "1024"}, get(SinkConfig::queueCapacityBuffers), 1024),
-            Arguments.of(new String[] {"--queue-capacity-bytes", "8MiB"}, get(SinkConfig::queueCapacityBytes), 8L << 20));
+            Arguments.of(new String[] {"--queue-capacity-bytes", "8MiB"}, get(SinkConfig::queueCapacityBytes), 8L << 20),
+            Arguments.of(new String[] {"--backpressure"}, get(SinkConfig::backpressureMaxWaitNs),
+                SinkConfig.BACKPRESSURE_UNBOUNDED),
+            Arguments.of(new String[] {"--backpressure=1s"}, get(SinkConfig::backpressureMaxWaitNs), 1_000_000_000L),
+            Arguments.of(new String[] {"--demo"}, get(SinkConfig::syncMethod), SyncMethod.LATEST_KEYFRAME),
+            Arguments.of(new String[] {"--demo", "--sync-method", "burst"}, get(SinkConfig::syncMethod), SyncMethod.BURST));
     }
 
     private static Function<SinkConfig, Object> get(final Function<SinkConfig, Object> getter)

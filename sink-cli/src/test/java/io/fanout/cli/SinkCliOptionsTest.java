@@ -93,4 +93,39 @@ class SinkCliOptionsTest
         assertTrue(help.contains("default: 4953"), help);
         assertTrue(help.contains("default: 10s"), help);
     }
+
+    @ParameterizedTest
+    @CsvSource({"64000, 64000", "64kbit, 64000", "4.5Mbit, 4500000", "4.5 Mbit/s, 4500000", "1Gbps, 1000000000",
+        "2m, 2000000"})
+    void bitRatesTakeSiUnits(final String text, final long bits)
+    {
+        assertEquals(bits, BitRateConverter.parse(text));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "Mbit", "4.5 furlongs", "-1kbit", "0", "0.1bit"})
+    void badBitRatesAreRefused(final String text)
+    {
+        assertThrows(CommandLine.TypeConversionException.class, () -> BitRateConverter.parse(text));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--loop|--loop needs --source file:PATH",
+        "--pace --format raw|--pace with --format raw needs --rate",
+        "--rate 1Mbit --format raw|--rate applies to --pace with --format raw or lines",
+        "--pace --rate 1Mbit --format mpegts|--rate applies to --pace with --format raw or lines",
+        "--demo --format raw|--demo is MPEG-TS; --format raw does not apply",
+        "--demo --source tcp://127.0.0.1:1|--demo and --source are two inputs",
+        "--source file:/nonexistent/in.ts|--source file:/nonexistent/in.ts: no readable file",
+        "--source udp://host:1|--source",
+        "--backpressure=soon|--backpressure",
+        "--backpressure=0s|--backpressure 0s must be a positive duration"})
+    void inputOptionsThatDoNotFitExitTwoNamingTheOption(final String args, final String message)
+    {
+        final String[] result = run(args.split(" "));
+        assertEquals("2", result[0], result[1]);
+        assertTrue(result[1].contains(message), result[1]);
+        assertEquals(1, result[1].strip().lines().count(), "one line: " + result[1]);
+    }
 }

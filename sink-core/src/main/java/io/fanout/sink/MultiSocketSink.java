@@ -1,5 +1,6 @@
 package io.fanout.sink;
 
+import io.fanout.sink.internal.ring.Backpressure;
 import io.fanout.sink.internal.ring.BufferRing;
 import io.fanout.sink.internal.ring.SlabPool;
 import io.fanout.sink.internal.ring.Streamheader;
@@ -20,8 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <b>Threads.</b>
  * <ul>
  * <li>Producer (one thread at a time): {@link #render}, {@link #claim}, {@link #commit}. O(1) per
- * buffer whatever the number of clients; never blocks, never waits for clients, allocates
- * nothing when rendering direct buffers or through claim/commit.</li>
+ * buffer whatever the number of clients; never blocks, never waits for clients (unless
+ * {@link SinkConfig#backpressure()} is set), allocates nothing when rendering direct buffers or
+ * through claim/commit.</li>
  * <li>Selector thread (one per sink, started by {@link #start()}, named {@code fanout-selector-N}):
  * owns every client and all socket I/O, and runs every {@link SinkListener} and
  * {@link ClientFilter} callback.</li>
@@ -33,7 +35,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <b>Memory.</b> The history is bounded by {@link SinkConfig#queueCapacityBuffers()} and
  * {@link SinkConfig#queueCapacityBytes()} (docs/semantics.md A.2.9): when keeping a buffer would exceed
  * either, the oldest are released and a client that still needed one is removed with status
- * {@link ClientStatus#SLOW} (counted in {@link SinkStats#clientsLapped()}).
+ * {@link ClientStatus#SLOW} (counted in {@link SinkStats#clientsLapped()}). With
+ * {@link SinkConfig#backpressureMaxWaitNs()} set, {@link #render} and {@link #commit} first wait
+ * (up to that long) for such a client instead (docs/semantics.md A.2.14); the wait ends early when
+ * the sink closes or the producer thread is interrupted, whose interrupt status then stays set.
  * <p>
  * <b>Semantics</b> are multihandlesink's (sync methods, bursts, soft and hard lag limits, recover
  * policies, streamheaders, client statuses) with the deliberate differences of docs/semantics.md Part
@@ -50,6 +55,8 @@ public final class MultiSocketSink implements AutoCloseable
     private final BufferRing ring;
     private final SlabPool slabs;
     private final SinkProxy loop;
+    /** Null unless {@link SinkConfig#backpressure()}. */
+    private final Backpressure backpressure;
     private final Object lifecycleLock = new Object();
     private volatile int state; // 0 new, 1 started, 2 closed
 
@@ -62,6 +69,8 @@ public final class MultiSocketSink implements AutoCloseable
         this.config = Objects.requireNonNull(config, "config");
         ring = new BufferRing(config.queueCapacityBuffers(), config.queueCapacityBytes());
         slabs = new SlabPool(ring, SlabPool.DEFAULT_SLAB_BYTES);
+        backpressure = config.backpressure() ?
+            new Backpressure(ring, config.backpressureMaxWaitNs(), () -> state == 2) : null;
         try
         {
             loop = new SinkProxy(ring, config, "fanout-selector-" + SINK_COUNT.incrementAndGet());
@@ -161,16 +170,27 @@ public final class MultiSocketSink implements AutoCloseable
         final int length = data.remaining();
         if (data.isDirect())
         {
+            awaitClients(length);
             ring.publish(data, data.position(), length, flags, ptsNs, durationNs);
         }
         else
         {
             final ByteBuffer target = slabs.claim(length);
             target.put(data);
+            awaitClients(length);
             slabs.commit(length, flags, ptsNs, durationNs);
         }
         loop.wakeIfParked();
         releaseIfClosedMeanwhile();
+    }
+
+    /** Producer thread, before a publish: back-pressure, when configured (docs/semantics.md A.2.14). */
+    private void awaitClients(final int length)
+    {
+        if (backpressure != null)
+        {
+            backpressure.await(length);
+        }
     }
 
     /**
@@ -235,6 +255,7 @@ public final class MultiSocketSink implements AutoCloseable
             slabs.discard(Math.max(0, Math.min(length, slabs.uncommitted())));
             return;
         }
+        awaitClients(length);
         slabs.commit(length, flags, ptsNs, durationNs);
         loop.wakeIfParked();
         releaseIfClosedMeanwhile();

@@ -18,6 +18,10 @@ public final class SinkConfig
     public static final long DEFAULT_QUEUE_CAPACITY_BYTES = 64L * 1024 * 1024;
     /** Largest accepted {@link Builder#queueCapacityBuffers(int)}: 2^30 buffers. */
     public static final int MAX_QUEUE_CAPACITY_BUFFERS = 1 << 30;
+    /** {@link Builder#backpressureMaxWaitNs(long)}: no back-pressure, the default. */
+    public static final long BACKPRESSURE_OFF = -1;
+    /** {@link Builder#backpressureMaxWaitNs(long)}: the producer waits as long as a client needs. */
+    public static final long BACKPRESSURE_UNBOUNDED = Long.MAX_VALUE;
 
     private final SyncMethod syncMethod;
     private final UnitFormat burstFormat;
@@ -35,6 +39,7 @@ public final class SinkConfig
     private final int queueCapacityBuffers;
     private final long queueCapacityBytes;
     private final Supplier<? extends IdleStrategy> idleStrategy;
+    private final long backpressureMaxWaitNs;
 
     private SinkConfig(final Builder b)
     {
@@ -54,6 +59,7 @@ public final class SinkConfig
         queueCapacityBuffers = b.queueCapacityBuffers;
         queueCapacityBytes = b.queueCapacityBytes;
         idleStrategy = b.idleStrategy;
+        backpressureMaxWaitNs = b.backpressureMaxWaitNs;
     }
 
     /** @return a builder holding every default. */
@@ -77,7 +83,7 @@ public final class SinkConfig
             .recoverPolicy(recoverPolicy).timeMinNs(timeMinNs).bytesMin(bytesMin).buffersMin(buffersMin)
             .timeoutNs(timeoutNs).qosDscp(qosDscp).resendStreamheader(resendStreamheader)
             .queueCapacityBuffers(queueCapacityBuffers).queueCapacityBytes(queueCapacityBytes)
-            .idleStrategy(idleStrategy);
+            .idleStrategy(idleStrategy).backpressureMaxWaitNs(backpressureMaxWaitNs);
     }
 
     /** @return the default sync method of {@code add}; default LATEST. */
@@ -179,6 +185,22 @@ public final class SinkConfig
         return idleStrategy;
     }
 
+    /**
+     * @return how long the producer may wait for a client before lapping it, in ns
+     * (docs/semantics.md A.2.14): {@link #BACKPRESSURE_OFF} (the default), 1 or more, or
+     * {@link #BACKPRESSURE_UNBOUNDED}.
+     */
+    public long backpressureMaxWaitNs()
+    {
+        return backpressureMaxWaitNs;
+    }
+
+    /** @return whether the producer waits for clients at all ({@link #backpressureMaxWaitNs()} set). */
+    public boolean backpressure()
+    {
+        return backpressureMaxWaitNs != BACKPRESSURE_OFF;
+    }
+
     @Override
     public String toString()
     {
@@ -187,7 +209,7 @@ public final class SinkConfig
             ", recoverPolicy=" + recoverPolicy + ", timeMinNs=" + timeMinNs + ", bytesMin=" + bytesMin +
             ", buffersMin=" + buffersMin + ", timeoutNs=" + timeoutNs + ", qosDscp=" + qosDscp +
             ", resendStreamheader=" + resendStreamheader + ", queueCapacityBuffers=" + queueCapacityBuffers +
-            ", queueCapacityBytes=" + queueCapacityBytes + '}';
+            ", queueCapacityBytes=" + queueCapacityBytes + ", backpressureMaxWaitNs=" + backpressureMaxWaitNs + '}';
     }
 
     /** Builds a {@link SinkConfig}; not thread-safe. Setters take any value; {@link #build()} checks ranges. */
@@ -209,6 +231,7 @@ public final class SinkConfig
         private int queueCapacityBuffers = DEFAULT_QUEUE_CAPACITY_BUFFERS;
         private long queueCapacityBytes = DEFAULT_QUEUE_CAPACITY_BYTES;
         private Supplier<? extends IdleStrategy> idleStrategy;
+        private long backpressureMaxWaitNs = BACKPRESSURE_OFF;
 
         private Builder()
         {
@@ -342,6 +365,28 @@ public final class SinkConfig
         }
 
         /**
+         * Back-pressure, off by default (docs/semantics.md A.2.14; GStreamer's multisocketsink has
+         * none): when keeping a new buffer would exceed the queue capacity and release a buffer
+         * that a connected client still needs, the producer's render or commit waits, up to this
+         * long per buffer, for the client to take it, instead of lapping the client. A client is
+         * still removed by {@link #unitsMax(long)} and {@link #timeoutNs(long)} and then holds
+         * nothing; a wait that reaches the bound laps the client as without back-pressure. So
+         * that the hard limit can remove a stalled client before the capacity is reached, set
+         * {@code unitsMax} below the capacity (or a {@code timeoutNs}); otherwise only the bound
+         * ends the wait. The trade-off: one stalled client within its limits slows the producer,
+         * and with it every other client.
+         *
+         * @param v {@link SinkConfig#BACKPRESSURE_OFF}, a bound in ns &gt;= 1, or
+         *          {@link SinkConfig#BACKPRESSURE_UNBOUNDED}.
+         * @return this
+         */
+        public Builder backpressureMaxWaitNs(final long v)
+        {
+            backpressureMaxWaitNs = v;
+            return this;
+        }
+
+        /**
          * @return the configuration.
          * @throws IllegalArgumentException naming the field, for a value out of range.
          * @throws NullPointerException     naming the field, for a null enum.
@@ -363,6 +408,8 @@ public final class SinkConfig
             check(queueCapacityBuffers >= 1 && queueCapacityBuffers <= MAX_QUEUE_CAPACITY_BUFFERS,
                 "queueCapacityBuffers", queueCapacityBuffers, "1.." + MAX_QUEUE_CAPACITY_BUFFERS);
             check(queueCapacityBytes >= 1, "queueCapacityBytes", queueCapacityBytes, ">= 1");
+            check(backpressureMaxWaitNs == BACKPRESSURE_OFF || backpressureMaxWaitNs >= 1,
+                "backpressureMaxWaitNs", backpressureMaxWaitNs, "-1 or >= 1");
             return new SinkConfig(this);
         }
 

@@ -19,6 +19,9 @@ import java.util.Map;
  * @param clientsLagging clients with data pending that their socket did not take yet.
  * @param buffersRendered buffers rendered (streamheaders excluded).
  * @param buffersDropped buffers skipped by soft-limit recovery, over every client ever connected.
+ * @param producerWaits  buffers whose render or commit waited for a client under back-pressure
+ *                       (docs/semantics.md A.2.14); 0 without it.
+ * @param producerWaitNs nanoseconds the producer spent in those waits.
  */
 public record SinkStats(
     int numHandles,
@@ -32,7 +35,9 @@ public record SinkStats(
     long clientsLapped,
     int clientsLagging,
     long buffersRendered,
-    long buffersDropped)
+    long buffersDropped,
+    long producerWaits,
+    long producerWaitNs)
 {
     /**
      * @param status a status.

@@ -59,12 +59,16 @@ final class RetainedWindow
     }
 
     /**
-     * Publishes the oldest sequence anyone needs, unless an add is in flight.
+     * Publishes the oldest sequence anyone needs, unless an add is in flight, and what the clients
+     * hold for back-pressure.
      *
      * @param clientsNeed the oldest sequence a connected client still needs (Long.MAX_VALUE: none).
+     * @param clientsHold the same, counting the buffers this thread has not seen yet as needed by
+     *                    every client (Long.MAX_VALUE: no client).
      */
-    void publish(final long clientsNeed)
+    void publish(final long clientsNeed, final long clientsHold)
     {
+        ring.hold(clientsHold);
         retainedOldest = Math.min(windowOldestAtHead, clientsNeed);
         if (pendingAdds.get() == 0)
         {

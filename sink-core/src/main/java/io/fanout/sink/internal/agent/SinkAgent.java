@@ -413,12 +413,16 @@ public final class SinkAgent implements Agent
 
     private void publishRetention()
     {
+        final long caughtUpNeed = registry.caughtUp().size() > 0 ? rounds.caughtUpNeed() : Long.MAX_VALUE;
+        final long clientsNeed = registry.oldestNeeded(caughtUpNeed);
+        // back-pressure (docs/semantics.md A.2.14): every client needs what this thread has not seen yet
+        final long clientsHold = registry.size() > 0 ? Math.min(clientsNeed, lastHead + 1) : Long.MAX_VALUE;
         if (lastHead < 0)
         {
+            ring.hold(clientsHold);
             return;
         }
-        final long caughtUpNeed = registry.caughtUp().size() > 0 ? rounds.caughtUpNeed() : Long.MAX_VALUE;
-        window.publish(registry.oldestNeeded(caughtUpNeed));
+        window.publish(clientsNeed, clientsHold);
     }
 
     private void run(final Command command)

@@ -120,6 +120,6 @@ final class Snapshots
         }
         return new SinkStats(numHandles, bytesServed, bytesToServe, buffersQueued, bytesQueued, timeQueuedNs,
             clientsAdded, Collections.unmodifiableMap(removed), clientsLapped, clientsLagging, buffersRendered,
-            buffersDropped);
+            buffersDropped, ring.producerWaits(), ring.producerWaitNs());
     }
 }

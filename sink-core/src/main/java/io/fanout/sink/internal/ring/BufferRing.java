@@ -31,7 +31,9 @@ import java.nio.ByteBuffer;
  * value. A reader that read a slot's fields, then issues a load-load fence and finds
  * {@code seq >= tail}, read the fields of {@code seq} and not of a later buffer.</li>
  * <li>{@code retainSeq} is written by the reader with release semantics and read by the producer
- * with acquire semantics; it only grows.</li>
+ * with acquire semantics; it only grows. {@code holdSeq} (what connected clients need, for
+ * back-pressure) is written and read the same way but may move back, when a client joins with a
+ * burst: a producer that read the newer value may lap that client, as without back-pressure.</li>
  * <li>Payload reuse (a Dekker pair): before it reads payload memory (a gathering write to a
  * socket) the reader stores the oldest sequence it is about to read in {@code readingSeq}
  * (volatile), then validates that sequence against {@code tail}; the producer, before it reuses
@@ -51,6 +53,9 @@ public final class BufferRing extends RingPadding3
     private static final VarHandle TAIL;
     private static final VarHandle RETAIN_SEQ;
     private static final VarHandle READING_SEQ;
+    private static final VarHandle HOLD_SEQ;
+    private static final VarHandle WAITS;
+    private static final VarHandle WAIT_NS;
 
     static
     {
@@ -61,6 +66,9 @@ public final class BufferRing extends RingPadding3
             TAIL = lookup.findVarHandle(RingProducerFields.class, "tail", long.class);
             RETAIN_SEQ = lookup.findVarHandle(RingReaderFields.class, "retainSeq", long.class);
             READING_SEQ = lookup.findVarHandle(RingReaderFields.class, "readingSeq", long.class);
+            HOLD_SEQ = lookup.findVarHandle(RingReaderFields.class, "holdSeq", long.class);
+            WAITS = lookup.findVarHandle(BufferRing.class, "producerWaits", long.class);
+            WAIT_NS = lookup.findVarHandle(BufferRing.class, "producerWaitNs", long.class);
         }
         catch (final ReflectiveOperationException ex)
         {
@@ -98,6 +106,10 @@ public final class BufferRing extends RingPadding3
     private long totalBytes;
     private long forcedReleases;
     private Streamheader producerStreamheader;
+    /** Buffers the producer waited for under back-pressure: producer writes (opaque), any thread reads. */
+    private long producerWaits;
+    /** Nanoseconds the producer waited under back-pressure: producer writes (opaque), any thread reads. */
+    private long producerWaitNs;
 
     /**
      * @param capacityBuffers most buffers retained at once, 1 .. 2^30.
@@ -220,6 +232,56 @@ public final class BufferRing extends RingPadding3
         producerStreamheader = streamheader;
     }
 
+    /**
+     * Producer thread: whether publishing a buffer of {@code length} bytes now would release, for
+     * the capacity, a sequence that a connected client still needs (docs/semantics.md A.2.14).
+     * Also true while the hold names a sequence already released: its client was lapped, and
+     * until the reader publishes a new hold, what the other clients need is unknown.
+     *
+     * @param length payload bytes of the next buffer.
+     * @return true when the publish would lap a client.
+     */
+    public boolean wouldLapHeld(final int length)
+    {
+        final long hold = (long)HOLD_SEQ.getAcquire(this);
+        if (hold > producerHead)
+        {
+            return false; // nobody needs a retained sequence
+        }
+        if (hold < producerTail)
+        {
+            // only a forced release gets here (retention never passes the hold): the client that held it
+            // was lapped; wait for the reader thread to say what the others need, or they are lapped too
+            return true;
+        }
+        final long seq = producerHead + 1;
+        final long bytesFromHold = totalBytes - bytesBefore[(int)hold & mask];
+        return seq - hold + 1 > capacityBuffers || bytesFromHold + length > capacityBytes;
+    }
+
+    /**
+     * Producer thread: count one wait under back-pressure.
+     *
+     * @param waitedNs how long it lasted, in ns.
+     */
+    public void countWait(final long waitedNs)
+    {
+        WAITS.setOpaque(this, producerWaits + 1);
+        WAIT_NS.setOpaque(this, producerWaitNs + waitedNs);
+    }
+
+    /** Any thread: @return buffers whose publish waited under back-pressure. */
+    public long producerWaits()
+    {
+        return (long)WAITS.getOpaque(this);
+    }
+
+    /** Any thread: @return nanoseconds the producer spent waiting under back-pressure. */
+    public long producerWaitNs()
+    {
+        return (long)WAIT_NS.getOpaque(this);
+    }
+
     /** Producer thread: @return the current streamheader, or null. */
     public Streamheader producerStreamheader()
     {
@@ -306,6 +368,24 @@ public final class BufferRing extends RingPadding3
         {
             RETAIN_SEQ.setRelease(this, seq);
         }
+    }
+
+    /**
+     * Reader thread: the oldest sequence a connected client still needs, for back-pressure
+     * ({@link #wouldLapHeld}); {@code Long.MAX_VALUE} when none needs a retained one. Unlike
+     * {@link #retain} it may move back (a client joining with a burst).
+     *
+     * @param seq the oldest sequence a client needs.
+     */
+    public void hold(final long seq)
+    {
+        HOLD_SEQ.setRelease(this, seq);
+    }
+
+    /** Any thread: @return what the reader last published with {@link #hold}. */
+    public long holdSeq()
+    {
+        return (long)HOLD_SEQ.getAcquire(this);
     }
 
     /** Any thread: @return the oldest sequence the reader last said it needs. */
@@ -440,6 +520,8 @@ abstract class RingReaderFields extends RingPadding1
     volatile long retainSeq;
     /** Oldest sequence whose payload the reader is reading now, or Long.MAX_VALUE. Reader: volatile store. */
     volatile long readingSeq = Long.MAX_VALUE;
+    /** Oldest sequence a connected client still needs, or Long.MAX_VALUE. Reader: release store; may move back. */
+    volatile long holdSeq = Long.MAX_VALUE;
 }
 
 /** Padding after the reader's field, before the ring's own (mostly final) fields. */

@@ -32,7 +32,7 @@ class RetainedWindowTest
         final BufferRing ring = ringOf(K, D, D, D);
         final RetainedWindow window = new RetainedWindow(ring, new SyncEngine(SinkConfig.defaults()));
         window.headMoved(ring.head());
-        window.publish(Long.MAX_VALUE);
+        window.publish(Long.MAX_VALUE, Long.MAX_VALUE);
         assertEquals(3, window.retainedOldest());
         assertEquals(3, ring.retainSeq());
     }
@@ -44,7 +44,7 @@ class RetainedWindowTest
         final RetainedWindow window =
             new RetainedWindow(ring, new SyncEngine(SinkConfig.builder().buffersMin(3).build()));
         window.headMoved(ring.head());
-        window.publish(Long.MAX_VALUE);
+        window.publish(Long.MAX_VALUE, Long.MAX_VALUE);
         assertEquals(3, window.retainedOldest(), "buffers 3, 4 and 5");
     }
 
@@ -55,7 +55,7 @@ class RetainedWindowTest
         final RetainedWindow window = new RetainedWindow(ring,
             new SyncEngine(SinkConfig.builder().syncMethod(SyncMethod.LATEST_KEYFRAME).build()));
         window.headMoved(ring.head());
-        window.publish(Long.MAX_VALUE);
+        window.publish(Long.MAX_VALUE, Long.MAX_VALUE);
         assertEquals(1, window.retainedOldest(), "the keep-a-keyframe rule (A.2.12)");
     }
 
@@ -65,7 +65,7 @@ class RetainedWindowTest
         final BufferRing ring = ringOf(K, D, D, D, D);
         final RetainedWindow window = new RetainedWindow(ring, new SyncEngine(SinkConfig.defaults()));
         window.headMoved(ring.head());
-        window.publish(2);
+        window.publish(2, 2);
         assertEquals(2, ring.retainSeq());
     }
 
@@ -75,14 +75,27 @@ class RetainedWindowTest
         final BufferRing ring = ringOf(K, D, D, D, D);
         final RetainedWindow window = new RetainedWindow(ring, new SyncEngine(SinkConfig.defaults()));
         window.headMoved(ring.head());
-        window.publish(1);
+        window.publish(1, 1);
         assertEquals(1, ring.retainSeq());
         window.pendingAdds().incrementAndGet(); // an add read the head and is on its way
-        window.publish(Long.MAX_VALUE);
+        window.publish(Long.MAX_VALUE, Long.MAX_VALUE);
         assertEquals(4, window.retainedOldest(), "computed");
         assertEquals(1, ring.retainSeq(), "but not published: the add may need older data");
         window.pendingAdds().decrementAndGet();
-        window.publish(Long.MAX_VALUE);
+        window.publish(Long.MAX_VALUE, Long.MAX_VALUE);
         assertEquals(4, ring.retainSeq());
+    }
+
+    @Test
+    void theClientsHoldIsPublishedEvenWhileAnAddIsInFlight()
+    {
+        final BufferRing ring = ringOf(K, D, D, D, D);
+        final RetainedWindow window = new RetainedWindow(ring, new SyncEngine(SinkConfig.defaults()));
+        window.headMoved(ring.head());
+        window.pendingAdds().incrementAndGet();
+        window.publish(Long.MAX_VALUE, 2);
+        assertEquals(2, ring.holdSeq(), "back-pressure (A.2.14) does not wait for adds");
+        window.publish(Long.MAX_VALUE, Long.MAX_VALUE);
+        assertEquals(Long.MAX_VALUE, ring.holdSeq(), "the hold may move forward, and back");
     }
 }

@@ -199,4 +199,42 @@ class BufferRingTest
         assertThrows(IllegalArgumentException.class, () -> new BufferRing((1 << 30) + 1, 1));
         assertThrows(IllegalArgumentException.class, () -> new BufferRing(1, 0));
     }
+
+    @Test
+    void aPublishLapsAHeldSequenceOnlyWhenTheCapacityWouldReleaseIt()
+    {
+        final BufferRing ring = new BufferRing(4, 100);
+        for (int i = 0; i < 4; i++)
+        {
+            publish(ring, direct(10), 0); // sequences 0..3, 40 bytes
+        }
+        assertFalse(ring.wouldLapHeld(10), "nobody holds anything yet");
+        ring.hold(0);
+        assertTrue(ring.wouldLapHeld(10), "a fifth buffer exceeds 4 buffers and releases 0");
+        ring.hold(1);
+        assertFalse(ring.wouldLapHeld(10), "4 buffers from 1 fit: 1..4");
+        assertFalse(ring.wouldLapHeld(70), "30 bytes from 1 plus 70 fit in 100");
+        assertTrue(ring.wouldLapHeld(71), "30 bytes from 1 plus 71 do not fit in 100");
+        ring.hold(4);
+        assertFalse(ring.wouldLapHeld(1000), "a client that needs the next buffer holds nothing retained");
+        ring.hold(Long.MAX_VALUE);
+        assertFalse(ring.wouldLapHeld(1000));
+        ring.retain(0);
+        publish(ring, direct(10), 0); // capacity releases 0: tail 1
+        assertEquals(1, ring.tail());
+        ring.hold(0);
+        assertTrue(ring.wouldLapHeld(10), "a hold on a released sequence is stale: its client was lapped");
+        ring.hold(2);
+        assertFalse(ring.wouldLapHeld(10), "the reader's next word: 2..5 fit");
+    }
+
+    @Test
+    void waitsAreCountedForAnyThread()
+    {
+        final BufferRing ring = new BufferRing(4, 100);
+        ring.countWait(5);
+        ring.countWait(7);
+        assertEquals(2, ring.producerWaits());
+        assertEquals(12, ring.producerWaitNs());
+    }
 }

@@ -1,0 +1,142 @@
+package io.fanout.cli;
+
+import io.fanout.cli.input.LoopingChannel;
+import io.fanout.cli.input.PacedChannel;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The input the options describe: standard input, an upstream sink ({@code tcp://}), a file
+ * ({@code file:}) or the built-in demo, read once or looped, handed on as fast as it comes or
+ * paced at its stream's times.
+ */
+final class Inputs
+{
+    /** The demo clip: docs and the command that made it are in sink-cli/make-demo.sh. */
+    static final String DEMO_RESOURCE = "/io/fanout/cli/input/demo.ts";
+
+    private Inputs()
+    {
+    }
+
+    /** A {@code --source}: an upstream sink or a file. */
+    record Source(InetSocketAddress upstream, Path file)
+    {
+        /**
+         * @param uri {@code tcp://HOST:PORT} or {@code file:PATH}.
+         * @return the source.
+         * @throws UsageException naming the option, for anything else or a file that cannot be read.
+         */
+        static Source parse(final String uri)
+        {
+            if (uri.startsWith("file:"))
+            {
+                final Path file = Path.of(uri.substring("file:".length()));
+                if (!Files.isRegularFile(file) || !Files.isReadable(file))
+                {
+                    throw new UsageException("--source " + uri + ": no readable file " + file);
+                }
+                return new Source(null, file);
+            }
+            try
+            {
+                return new Source(UpstreamChannel.parse(uri), null);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new UsageException("--source " + ex.getMessage() + " (or file:PATH)");
+            }
+        }
+    }
+
+    /** The opened input, and its pacing when paced (for the statistics). */
+    record Opened(ReadableByteChannel channel, PacedChannel paced)
+    {
+    }
+
+    /**
+     * @param source      the {@code --source}, or null for standard input (or the demo).
+     * @param demo        serve the built-in demo.
+     * @param loop        start a file (or the demo) again at its end.
+     * @param pace        hand the input on at its stream's times.
+     * @param rateBits    {@code --rate} in bits per second, for raw and lines when paced.
+     * @param format      the input format.
+     * @param stdin       standard input.
+     * @param upstreamReset what a reconnecting upstream calls (the framer's reset).
+     * @param err         where events are reported.
+     * @return the input.
+     * @throws IOException when a file or the demo cannot be opened.
+     */
+    static Opened open(final Source source, final boolean demo, final boolean loop, final boolean pace,
+        final long rateBits, final InputFormat format, final ReadableByteChannel stdin, final Runnable upstreamReset,
+        final PrintStream err) throws IOException
+    {
+        ReadableByteChannel in;
+        if (demo)
+        {
+            in = new LoopingChannel(Inputs::openDemo, true, true, err::println);
+        }
+        else if (source == null)
+        {
+            in = stdin;
+        }
+        else if (source.file() != null)
+        {
+            in = new LoopingChannel(() -> FileChannel.open(source.file()), loop, format == InputFormat.mpegts, err::println);
+        }
+        else
+        {
+            in = new UpstreamChannel(source.upstream(), upstreamReset, err);
+        }
+        if (!pace)
+        {
+            return new Opened(in, null);
+        }
+        final PacedChannel paced;
+        switch (format)
+        {
+            case mpegts:
+                paced = PacedChannel.mpegts(in);
+                break;
+            case gdp:
+                paced = PacedChannel.gdp(in);
+                break;
+            default:
+                paced = PacedChannel.rate(in, rateBits);
+                break;
+        }
+        return new Opened(paced, paced);
+    }
+
+    private static ReadableByteChannel openDemo() throws IOException
+    {
+        final InputStream stream = Inputs.class.getResourceAsStream(DEMO_RESOURCE);
+        if (stream == null)
+        {
+            throw new IOException("the demo clip " + DEMO_RESOURCE + " is missing from the jar");
+        }
+        return Channels.newChannel(stream);
+    }
+
+    /** @return whether standard input is a terminal (Linux: /proc; elsewhere: a console). */
+    static boolean stdinIsTerminal()
+    {
+        try
+        {
+            final String target = Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+        }
+        catch (final IOException | UnsupportedOperationException | SecurityException ex)
+        {
+            return System.console() != null;
+        }
+    }
+}
