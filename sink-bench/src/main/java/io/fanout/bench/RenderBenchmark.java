@@ -63,6 +63,10 @@ public class RenderBenchmark
     @Param({"0"})
     public int size;
 
+    /** Opt-in back-pressure (docs/semantics.md A.2.14): the producer may wait for the clients. */
+    @Param({"false"})
+    public boolean backpressure;
+
     private TcpServerSink server;
     private MultiSocketSink sink;
     private ClientProcess children;
@@ -103,7 +107,9 @@ public class RenderBenchmark
     @Setup(Level.Trial)
     public void setUp() throws IOException, InterruptedException
     {
-        server = new TcpServerSink(SinkConfig.defaults(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        final SinkConfig config = SinkConfig.builder()
+            .backpressureMaxWaitNs(backpressure ? SinkConfig.BACKPRESSURE_UNBOUNDED : SinkConfig.BACKPRESSURE_OFF).build();
+        server = new TcpServerSink(config, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         server.start();
         sink = server.sink();
         if (clients > 0)
