@@ -29,16 +29,15 @@ final class Framers
     }
 
     /**
-     * @param format  the input format.
+     * @param options the input options, checked.
      * @param sink    the sink to render into.
-     * @param options the command line.
      * @param err     where the framer reports bad input.
      * @return the framer.
      * @throws IllegalArgumentException for an option the format rejects.
      */
-    static Framer create(final InputFormat format, final MultiSocketSink sink, final SinkCli options, final PrintStream err)
+    static Framer create(final InputOptions options, final MultiSocketSink sink, final PrintStream err)
     {
-        switch (format)
+        switch (options.format)
         {
             case raw:
                 return new RawFramer(sink, options.blocksize());
@@ -49,7 +48,7 @@ final class Framers
             case gdp:
                 return new GdpFramer(sink, options.strict(), err::println);
             default:
-                throw new IllegalArgumentException("--format " + format + " has no framer");
+                throw new IllegalArgumentException("--format " + options.format + " has no framer");
         }
     }
 }

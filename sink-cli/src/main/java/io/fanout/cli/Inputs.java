@@ -63,24 +63,20 @@ final class Inputs
     }
 
     /**
-     * @param source      the {@code --source}, or null for standard input (or the demo).
-     * @param demo        serve the built-in demo.
-     * @param loop        start a file (or the demo) again at its end.
-     * @param pace        hand the input on at its stream's times.
-     * @param rateBits    {@code --rate} in bits per second, for raw and lines when paced.
-     * @param format      the input format.
-     * @param stdin       standard input.
+     * @param options       the input options, checked.
+     * @param stdin         standard input.
      * @param upstreamReset what a reconnecting upstream calls (the framer's reset).
-     * @param err         where events are reported.
+     * @param err           where events are reported.
      * @return the input.
      * @throws IOException when a file or the demo cannot be opened.
      */
-    static Opened open(final Source source, final boolean demo, final boolean loop, final boolean pace,
-        final long rateBits, final InputFormat format, final ReadableByteChannel stdin, final Runnable upstreamReset,
+    static Opened open(final InputOptions options, final ReadableByteChannel stdin, final Runnable upstreamReset,
         final PrintStream err) throws IOException
     {
+        final Source source = options.parsedSource;
+        final InputFormat format = options.format;
         ReadableByteChannel in;
-        if (demo)
+        if (options.demo)
         {
             in = new LoopingChannel(Inputs::openDemo, true, true, err::println);
         }
@@ -90,13 +86,13 @@ final class Inputs
         }
         else if (source.file() != null)
         {
-            in = new LoopingChannel(() -> FileChannel.open(source.file()), loop, format == InputFormat.mpegts, err::println);
+            in = new LoopingChannel(() -> FileChannel.open(source.file()), options.loop, format == InputFormat.mpegts, err::println);
         }
         else
         {
             in = new UpstreamChannel(source.upstream(), upstreamReset, err);
         }
-        if (!pace)
+        if (!options.pace)
         {
             return new Opened(in, null);
         }
@@ -110,7 +106,7 @@ final class Inputs
                 paced = PacedChannel.gdp(in);
                 break;
             default:
-                paced = PacedChannel.rate(in, rateBits);
+                paced = PacedChannel.rate(in, options.rateBits());
                 break;
         }
         return new Opened(paced, paced);

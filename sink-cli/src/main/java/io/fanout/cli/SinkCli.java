@@ -9,10 +9,10 @@ import io.fanout.sink.SyncMethod;
 import io.fanout.sink.TcpServerSink;
 import io.fanout.sink.UnitFormat;
 import io.fanout.sink.format.Framer;
-import io.fanout.sink.format.LinesFramer;
-import io.fanout.sink.format.RawFramer;
+import io.fanout.cli.input.PacedChannel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.FileDescriptor;
@@ -68,8 +68,6 @@ public final class SinkCli implements Callable<Integer>
     public static final int EXIT_FAILURE = 1;
     /** Exit status: usage or start-up error. */
     public static final int EXIT_USAGE = 2;
-
-    private static final int MAX_BLOCKSIZE = 64 << 20;
 
     // ---- network ----
     @Option(names = "--host", paramLabel = "HOST",
@@ -132,52 +130,8 @@ public final class SinkCli implements Callable<Integer>
     long httpTimeoutNs = HttpHandshake.DEFAULT_TIMEOUT_NS;
 
     // ---- input ----
-    @Option(names = "--format", paramLabel = "FORMAT",
-        description = "Input format: ${COMPLETION-CANDIDATES} (default: raw; mpegts with --demo).")
-    InputFormat format;
-
-    @Option(names = "--blocksize", paramLabel = "SIZE", converter = SizeConverter.class,
-        description = "raw: largest buffer per read; mpegts: largest buffer (whole packets) "
-            + "(default: ${DEFAULT-VALUE}).")
-    long blocksize = RawFramer.DEFAULT_BLOCKSIZE;
-
-    @Option(names = "--keyframe-pid", paramLabel = "auto|any|PID",
-        description = "mpegts: which PID's random access points make keyframes: auto (the first video stream "
-            + "of the PMT), any, or a PID (default: auto).")
-    String keyframePid;
-
-    @Option(names = "--strict",
-        description = "gdp: a bad record is fatal (exit 1) instead of reported and skipped.")
-    boolean strict;
-
-    @Option(names = "--max-line-length", paramLabel = "SIZE", converter = SizeConverter.class,
-        description = "lines: longest buffer; longer lines are split (default: 64KiB).")
-    Long maxLineLength;
-
-    @Option(names = "--source", paramLabel = "tcp://HOST:PORT|file:PATH",
-        description = "Read the input from an upstream sink instead of standard input, reconnecting with "
-            + "backoff (chains sinks into a fan-out tree), or from a file.")
-    String source;
-
-    @Option(names = "--demo",
-        description = "Serve the built-in demo: an MPEG-TS clip (H.264 and AAC, a keyframe every second) looped "
-            + "forever in real time, every viewer from the latest keyframe unless --sync-method says otherwise. "
-            + "Also what a terminal on standard input gets.")
-    boolean demo;
-
-    @Option(names = "--loop",
-        description = "--source file: start again at the end, forever; an MPEG-TS keeps its continuity counters "
-            + "and timestamps going across the loop point.")
-    boolean loop;
-
-    @Option(names = "--pace",
-        description = "Hand the input on at its stream's times instead of as fast as it is read: mpegts by the "
-            + "PCR (or PTS), gdp by buffer timestamps, raw and lines at --rate.")
-    boolean pace;
-
-    @Option(names = "--rate", paramLabel = "BITRATE", converter = BitRateConverter.class,
-        description = "--pace for raw and lines: the stream's bit rate (64kbit, 4.5Mbit).")
-    Long rateBits;
+    @Mixin
+    InputOptions input = new InputOptions();
 
     @Option(names = "--backpressure", paramLabel = "MAX_WAIT", arity = "0..1", fallbackValue = "unbounded",
         description = "Lossless mode: when the queue capacity would release a buffer a client still needs, the "
@@ -266,10 +220,10 @@ public final class SinkCli implements Callable<Integer>
     long drainTimeoutNs = TimeUnit.SECONDS.toNanos(10);
 
     private final PrintStream err;
-    private final ReadableByteChannel input;
+    private final ReadableByteChannel stdin;
     private final BooleanSupplier stdinIsTerminal;
-    private Inputs.Source parsedSource;
     private volatile Thread pumping;
+    private volatile PacedChannel paced;
     private volatile boolean stopping;
     private volatile ReadableByteChannel reading;
 
@@ -280,7 +234,7 @@ public final class SinkCli implements Callable<Integer>
 
     SinkCli(final ReadableByteChannel input, final PrintStream err, final BooleanSupplier stdinIsTerminal)
     {
-        this.input = input;
+        this.stdin = input;
         this.err = err;
         this.stdinIsTerminal = stdinIsTerminal;
     }
@@ -354,7 +308,7 @@ public final class SinkCli implements Callable<Integer>
         try
         {
             return SinkConfig.builder()
-                .syncMethod(syncMethod != null ? syncMethod : demo ? SyncMethod.LATEST_KEYFRAME : SyncMethod.LATEST)
+                .syncMethod(syncMethod != null ? syncMethod : input.demo ? SyncMethod.LATEST_KEYFRAME : SyncMethod.LATEST)
                 .burstFormat(burstFormat)
                 .burstValue(burst)
                 .unitFormat(unitFormat)
@@ -404,51 +358,12 @@ public final class SinkCli implements Callable<Integer>
         return ns;
     }
 
-    /** Settles the options that depend on each other (--demo's format), then checks them. */
-    private void checkInputOptions()
-    {
-        if (demo && source != null)
-        {
-            throw new UsageException("--demo and --source are two inputs; give one");
-        }
-        if (demo && format != null && format != InputFormat.mpegts)
-        {
-            throw new UsageException("--demo is MPEG-TS; --format " + format + " does not apply");
-        }
-        if (format == null)
-        {
-            format = demo ? InputFormat.mpegts : InputFormat.raw;
-        }
-        if (demo)
-        {
-            pace = true; // a live stream: looped in real time
-        }
-        parsedSource = source == null ? null : Inputs.Source.parse(source);
-        if (loop && (parsedSource == null || parsedSource.file() == null) && !demo)
-        {
-            throw new UsageException("--loop needs --source file:PATH (standard input and upstreams cannot restart)");
-        }
-        final boolean timed = format == InputFormat.mpegts || format == InputFormat.gdp;
-        if (rateBits != null && (!pace || timed))
-        {
-            throw new UsageException("--rate applies to --pace with --format raw or lines");
-        }
-        if (pace && !timed && rateBits == null)
-        {
-            throw new UsageException("--pace with --format " + format + " needs --rate (for example 4.5Mbit)");
-        }
-    }
-
     private void checkOptions()
     {
-        checkInputOptions();
+        input.check();
         if (port < 0 || port > 65535)
         {
             throw new UsageException("--port " + port + " is out of range 0..65535");
-        }
-        if (blocksize < 1 || blocksize > MAX_BLOCKSIZE)
-        {
-            throw new UsageException("--blocksize " + blocksize + " is out of range 1.." + MAX_BLOCKSIZE);
         }
         if (httpTimeoutNs != HttpHandshake.DEFAULT_TIMEOUT_NS && !http)
         {
@@ -482,33 +397,17 @@ public final class SinkCli implements Callable<Integer>
         {
             throw new UsageException("--max-clients-per-ip " + maxClientsPerIp + " must be >= 0");
         }
-        if (keyframePid != null && format != InputFormat.mpegts)
-        {
-            throw new UsageException("--keyframe-pid applies to --format mpegts only");
-        }
-        if (strict && format != InputFormat.gdp)
-        {
-            throw new UsageException("--strict applies to --format gdp only");
-        }
-        if (maxLineLength != null && format != InputFormat.lines)
-        {
-            throw new UsageException("--max-line-length applies to --format lines only");
-        }
-        if (maxLineLength != null && (maxLineLength < 1 || maxLineLength > MAX_BLOCKSIZE))
-        {
-            throw new UsageException("--max-line-length " + maxLineLength + " is out of range 1.." + MAX_BLOCKSIZE);
-        }
     }
 
     @Override
     public Integer call()
     {
         final SinkConfig config;
-        if (source == null && !demo && stdinIsTerminal.getAsBoolean())
+        if (input.source == null && !input.demo && stdinIsTerminal.getAsBoolean())
         {
             err.println("sink-cli: standard input is a terminal; serving the built-in demo (--demo). " +
                 "Pipe a stream in, or give --source, to serve your own.");
-            demo = true;
+            input.demo = true;
         }
         try
         {
@@ -524,7 +423,7 @@ public final class SinkCli implements Callable<Integer>
         {
             return usage("--host " + host + " cannot be resolved");
         }
-        final HttpHandshake httpHandshake = http ? new HttpHandshake(format.contentType(), httpTimeoutNs) : null;
+        final HttpHandshake httpHandshake = http ? new HttpHandshake(input.format.contentType(), httpTimeoutNs) : null;
         final Reload rules;
         try
         {
@@ -551,7 +450,7 @@ public final class SinkCli implements Callable<Integer>
         final Framer framer;
         try
         {
-            framer = Framers.create(format, sink, this, err);
+            framer = Framers.create(input, sink, err);
         }
         catch (final IllegalArgumentException ex)
         {
@@ -575,14 +474,15 @@ public final class SinkCli implements Callable<Integer>
             return EXIT_USAGE;
         }
         err.println("sink-cli: serving " + (http ? "http" : "tcp") + "://" + hostForUrl(host) + ":" + frontEnd.port() +
-            " (format " + format + ", sync-method " + GstNames.of(config.syncMethod()) + (demo ? ", the built-in demo" : "") +
+            " (format " + input.format + ", sync-method " + GstNames.of(config.syncMethod()) +
+            (input.demo ? ", the built-in demo" : "") +
             ")");
         AdminServer adminServer = null;
         if (adminAddress != null)
         {
             try
             {
-                adminServer = new AdminServer(adminAddress, frontEnd, new SinkMetrics(frontEnd, framer), inputActivity,
+                adminServer = new AdminServer(adminAddress, frontEnd, new SinkMetrics(frontEnd, framer, () -> paced), inputActivity,
                     readyTimeoutNs, httpHandshake == null ? ch -> null : httpHandshake::path);
                 adminServer.start();
             }
@@ -602,9 +502,9 @@ public final class SinkCli implements Callable<Integer>
         }
         try
         {
-            final Inputs.Opened opened = Inputs.open(parsedSource, demo, loop, pace, rateBits == null ? 0 : rateBits,
-                format, input, framer::reset, err);
-            stats.pacing(opened.paced());
+            final Inputs.Opened opened = Inputs.open(input, stdin, framer::reset, err);
+            paced = opened.paced();
+            stats.pacing(paced);
             pump(framer, opened.channel());
             framer.finish();
             if (!sink.drain(drainTimeoutNs))
@@ -707,26 +607,6 @@ public final class SinkCli implements Callable<Integer>
     private static String hostForUrl(final String host)
     {
         return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-    }
-
-    int blocksize()
-    {
-        return (int)blocksize;
-    }
-
-    String keyframePid()
-    {
-        return keyframePid == null ? "auto" : keyframePid;
-    }
-
-    boolean strict()
-    {
-        return strict;
-    }
-
-    int maxLineLength()
-    {
-        return maxLineLength == null ? LinesFramer.DEFAULT_MAX_LINE_LENGTH : (int)(long)maxLineLength;
     }
 
     /** The version from the jar's manifest. */

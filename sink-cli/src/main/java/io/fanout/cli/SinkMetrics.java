@@ -1,5 +1,6 @@
 package io.fanout.cli;
 
+import io.fanout.cli.input.PacedChannel;
 import io.fanout.sink.ClientStatus;
 import io.fanout.sink.MultiSocketSink;
 import io.fanout.sink.Refusal;
@@ -13,6 +14,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The sink's series for Prometheus, read at scrape time through callbacks (Prometheus' Java
@@ -32,8 +34,9 @@ final class SinkMetrics
     /**
      * @param frontEnd the server, for its refusal and accept-failure counts.
      * @param framer   the input framer, for buffers rendered and input errors.
+     * @param pacing   the input's pacing once the input is open (null until then, or when not paced).
      */
-    SinkMetrics(final FrontEnd frontEnd, final Framer framer)
+    SinkMetrics(final FrontEnd frontEnd, final Framer framer, final Supplier<PacedChannel> pacing)
     {
         this.sink = frontEnd.sink();
         gauge("fanout_clients", "Clients connected.", () -> stats().numHandles());
@@ -51,6 +54,12 @@ final class SinkMetrics
             () -> stats().producerWaits());
         counter("fanout_producer_wait_seconds", "Time the input spent waiting for clients (--backpressure).",
             () -> stats().producerWaitNs() / 1e9);
+        gauge("fanout_input_pace_late_seconds", "How late the --pace pacer handed on the last chunk (0 unpaced).",
+            () ->
+            {
+                final PacedChannel paced = pacing.get();
+                return paced == null ? 0 : paced.lateNs() / 1e9;
+            });
         counter("fanout_accept_failures", "Accepts that failed (out of file descriptors, ...).",
             frontEnd::acceptFailures);
         CounterWithCallback.builder().name("fanout_client_removals").help("Clients removed, by status.")

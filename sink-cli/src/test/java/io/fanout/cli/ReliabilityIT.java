@@ -320,6 +320,69 @@ class ReliabilityIT
     }
 
     /**
+     * SIGTERM while the input waits for a client under {@code --backpressure} with no bound: the
+     * wait ends, the CLI drains for the drain timeout and exits 0 instead of waiting for ever. The
+     * input is blocked when the signal comes: its writer made no progress for a second and has
+     * not finished (the CLI reads standard input whenever it is not waiting).
+     */
+    @Test
+    void sigtermEndsABackpressureWaitAndExitsZero() throws Exception
+    {
+        final byte[] input = random(84, 64 << 20);
+        try (CliProcess cli = CliProcess.start("--port", "0", "--events", "--drain-timeout", "1s",
+            "--backpressure", "--queue-capacity-buffers", "8");
+             SocketChannel stalled = SocketChannel.open())
+        {
+            final int port = cli.awaitPort();
+            stalled.setOption(StandardSocketOptions.SO_RCVBUF, 4096);
+            stalled.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            cli.awaitLine(ReliabilityIT::added, WAIT);
+            final java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+            final Thread writer = new Thread(() ->
+            {
+                try
+                {
+                    final OutputStream stdin = cli.process.getOutputStream();
+                    for (int at = 0; at < input.length; at += 65536)
+                    {
+                        stdin.write(input, at, 65536);
+                        written.addAndGet(65536);
+                    }
+                    stdin.flush();
+                }
+                catch (final IOException ex)
+                {
+                    // the CLI stopped reading: expected once it exits
+                }
+            }, "stdin-writer");
+            writer.setDaemon(true);
+            writer.start();
+            final long deadline = System.nanoTime() + WAIT.toNanos();
+            long seen = -1;
+            long sinceNs = System.nanoTime();
+            while (System.nanoTime() - sinceNs < 1_000_000_000L)
+            {
+                assertTrue(System.nanoTime() < deadline, "the input never blocked: " + written.get() + " bytes written");
+                if (written.get() != seen)
+                {
+                    seen = written.get();
+                    sinceNs = System.nanoTime();
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+            }
+            assertTrue(written.get() < input.length, "the writer is blocked, not done");
+
+            final long signalNs = System.nanoTime();
+            cli.process.toHandle().destroy(); // SIGTERM
+            final int status = cli.awaitExit(WAIT);
+            final long exitMs = (System.nanoTime() - signalNs) / 1_000_000;
+            assertEquals(0, status, () -> "stderr: " + cli.stderr());
+            assertTrue(exitMs < 5_000, "the wait ended and the drain timed out after 1 s: " + exitMs + " ms");
+            assertTrue(cli.allLines().stream().anyMatch(l -> l.contains("stopping on signal")), cli.stderr());
+        }
+    }
+
+    /**
      * Issue 6 item 10: without {@code --host} the CLI listens on 127.0.0.1 only. Checked in the
      * kernel's tables of TCP sockets (Linux): the one listening socket on the served port is bound
      * to 127.0.0.1 (in {@code tcp}, or v4-mapped in {@code tcp6}: the JVM opens dual-stack sockets),
