@@ -7,6 +7,9 @@
  *
  *   gcc -O2 -o epoll-fanout epoll-fanout.c
  *   ./epoll-fanout PORT CHUNK_BYTES < stream     (listens on 127.0.0.1:PORT; exits at end of input)
+ *
+ * Each read takes what the input has, up to the larger of CHUNK_BYTES and 64 KiB (a pipe's
+ * capacity), as a plain C server would: an input chunk is one read.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -83,6 +86,7 @@ int main(int argc, char **argv)
     }
     int port = atoi(argv[1]);
     size_t chunk = (size_t)atol(argv[2]);
+    if (chunk < 65536) chunk = 65536;
     ring = malloc(RING_BYTES);
     cap_clients = 1024;
     clients = malloc(sizeof *clients * cap_clients);
