@@ -9,6 +9,7 @@
 #   sink-bench/compare-gstreamer.sh max64k-100 latency-100
 #   DURATION=20 WARMUP=5 sink-bench/compare-gstreamer.sh   # longer windows (default 12 s + 3 s)
 #   sink-bench/compare-gstreamer.sh --list
+#   SIDES="fanout" sink-bench/compare-gstreamer.sh ts-1000   # one side only (default: gst c fanout)
 #
 # Each side of a scenario: the server reads its standard input from a FIFO that the load
 # generator writes; the load generator waits for the port, connects its clients (paced: the
@@ -29,6 +30,8 @@ OUT="${OUT:-$root/sink-bench/target/compare}"
 
 # name | buffer bytes | clients | rate (bits/s or max) | extra load generator options | extra sink-cli options
 # max-*: closed loop (the feed goes as fast as the slowest side lets it); the others at a fixed rate.
+# fanout's write coalescing: the default (10 ms) unless the scenario sets --max-write-delay;
+# latency-100 writes at once, delay-100 is the same stream with the default delay.
 SCENARIOS=(
   "max64k-100|65536|100|max||"
   "max64k-500|65536|500|max||"
@@ -37,8 +40,9 @@ SCENARIOS=(
   "fix64k-500|65536|500|24000000||"
   "fix1316-100|1316|100|120000000||"
   "ts-1000|1316|1000|4500000|--timestamps|"
-  "low-10000|1316|10000|64000||"
-  "latency-100|1316|100|4500000|--timestamps|"
+  "low-10000|1316|10000|64000|--timestamps|--max-write-delay 500ms"
+  "latency-100|1316|100|4500000|--timestamps|--max-write-delay 0"
+  "delay-100|1316|100|4500000|--timestamps|"
 )
 
 if [ "${1:-}" = "--list" ]; then
@@ -150,9 +154,9 @@ for spec in "${SCENARIOS[@]}"; do
     continue
   fi
   echo "== $name: $clients clients, $bytes-byte buffers, rate $rate" >&2
-  run_side gst "$name" "$bytes" "$clients" "$rate" "$extra"
-  run_side c "$name" "$bytes" "$clients" "$rate" "$extra"
-  run_side fanout "$name" "$bytes" "$clients" "$rate" "$extra" "$fanout_opts"
+  for side in ${SIDES:-gst c fanout}; do
+    run_side "$side" "$name" "$bytes" "$clients" "$rate" "$extra" "$fanout_opts"
+  done
 done
 
 echo
@@ -204,6 +208,10 @@ for spec in "${SCENARIOS[@]}"; do
         "$(cmp "$(val "$f" no_data 0)" '<=' 0)"
       row "" "TARGET heap B/client" "" "" "$(val "$f" server_heap_per_client_B 0)" "" "<= 2048" \
         "$(cmp "$(val "$f" server_heap_per_client_B 0)" '<=' 2048)" ;;
+    delay-100)
+      row "" "latency p50/p99/max us" "$(lat "$g")" "$(lat "$c")" "$(lat "$f")" "" "" ""
+      row "" "TARGET p99 latency us" "" "" "$(val "$f" lat_p99_us 0)" "" "<= 10000 + C p99" \
+        "$(cmp "$(val "$f" lat_p99_us 0)" '<=' "$(awk -v c="$(val "$c" lat_p99_us 0)" 'BEGIN { print c + 10000 }')")" ;;
     latency-100)
       row "" "latency p50/p99/max us" "$(lat "$g")" "$(lat "$c")" "$(lat "$f")" "" "" ""
       row "" "TARGET p99 latency us" "" "" "$(val "$f" lat_p99_us 0)" "" "<= 2000" "$(cmp "$(val "$f" lat_p99_us 0)" '<=' 2000)" ;;

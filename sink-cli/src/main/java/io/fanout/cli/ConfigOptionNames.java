@@ -15,7 +15,10 @@ final class ConfigOptionNames
         Map.entry("timeoutNs", "--timeout"),
         Map.entry("qosDscp", "--qos-dscp"),
         Map.entry("queueCapacityBuffers", "--queue-capacity-buffers"),
-        Map.entry("queueCapacityBytes", "--queue-capacity-bytes"));
+        Map.entry("queueCapacityBytes", "--queue-capacity-bytes"),
+        Map.entry("maxWriteDelayNs", "--max-write-delay"),
+        Map.entry("writeBatchBytes", "--write-batch"),
+        Map.entry("backpressureMaxWaitNs", "--backpressure"));
 
     private ConfigOptionNames()
     {

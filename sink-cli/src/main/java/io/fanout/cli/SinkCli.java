@@ -205,6 +205,17 @@ public final class SinkCli implements Callable<Integer>
         description = "Most bytes queued (default: 64MiB).")
     long queueCapacityBytes = SinkConfig.DEFAULT_QUEUE_CAPACITY_BYTES;
 
+    @Option(names = "--max-write-delay", paramLabel = "DURATION", converter = DurationConverter.class,
+        description = "Write coalescing: the longest a buffer waits before it is written to the clients that keep "
+            + "up, so that each write carries several buffers (fewer system calls under many clients); 0 = write "
+            + "at once (default: 10ms).")
+    long maxWriteDelayNs = SinkConfig.DEFAULT_MAX_WRITE_DELAY_NS;
+
+    @Option(names = "--write-batch", paramLabel = "SIZE", converter = SizeConverter.class,
+        description = "Write coalescing: this many new bytes are written at once, before --max-write-delay "
+            + "(default: 64KiB).")
+    long writeBatchBytes = SinkConfig.DEFAULT_WRITE_BATCH_BYTES;
+
     // ---- output and lifecycle ----
     @Option(names = "--events",
         description = "Print one JSON line per client event (added, removed with status, socket-removed) on stderr.")
@@ -323,6 +334,8 @@ public final class SinkCli implements Callable<Integer>
                 .resendStreamheader(resendStreamheader)
                 .queueCapacityBuffers(queueCapacityBuffers)
                 .queueCapacityBytes(queueCapacityBytes)
+                .maxWriteDelayNs(maxWriteDelayNs)
+                .writeBatchBytes((int)Math.min(Integer.MAX_VALUE, writeBatchBytes))
                 .backpressureMaxWaitNs(backpressureMaxWaitNs())
                 .build();
         }

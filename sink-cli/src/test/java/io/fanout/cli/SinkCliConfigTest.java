@@ -58,6 +58,9 @@ class SinkCliConfigTest
             Arguments.of(new String[] {"--queue-capacity-bytes", "8MiB"}, get(SinkConfig::queueCapacityBytes), 8L << 20),
             Arguments.of(new String[] {"--backpressure"}, get(SinkConfig::backpressureMaxWaitNs),
                 SinkConfig.BACKPRESSURE_UNBOUNDED),
+            Arguments.of(new String[] {"--max-write-delay", "0"}, get(SinkConfig::maxWriteDelayNs), 0L),
+            Arguments.of(new String[] {"--max-write-delay", "500ms"}, get(SinkConfig::maxWriteDelayNs), 500_000_000L),
+            Arguments.of(new String[] {"--write-batch", "16KiB"}, get(SinkConfig::writeBatchBytes), 16384),
             Arguments.of(new String[] {"--backpressure=1s"}, get(SinkConfig::backpressureMaxWaitNs), 1_000_000_000L),
             Arguments.of(new String[] {"--demo"}, get(SinkConfig::syncMethod), SyncMethod.LATEST_KEYFRAME),
             Arguments.of(new String[] {"--demo", "--sync-method", "burst"}, get(SinkConfig::syncMethod), SyncMethod.BURST));
@@ -102,6 +105,8 @@ class SinkCliConfigTest
             Arguments.of(new String[] {"--qos-dscp", "64"}, "--qos-dscp"),
             Arguments.of(new String[] {"--queue-capacity-buffers", "0"}, "--queue-capacity-buffers"),
             Arguments.of(new String[] {"--queue-capacity-bytes", "0"}, "--queue-capacity-bytes"),
+            Arguments.of(new String[] {"--max-write-delay", "1m"}, "--max-write-delay"),
+            Arguments.of(new String[] {"--write-batch", "0"}, "--write-batch"),
             Arguments.of(new String[] {"--max-clients", "-1"}, "--max-clients"),
             Arguments.of(new String[] {"--stats-interval", "often"}, "--stats-interval"),
             Arguments.of(new String[] {"--keyframe-pid", "256"}, "--keyframe-pid"),

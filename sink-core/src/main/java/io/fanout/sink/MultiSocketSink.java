@@ -69,8 +69,6 @@ public final class MultiSocketSink implements AutoCloseable
         this.config = Objects.requireNonNull(config, "config");
         ring = new BufferRing(config.queueCapacityBuffers(), config.queueCapacityBytes());
         slabs = new SlabPool(ring, SlabPool.DEFAULT_SLAB_BYTES);
-        backpressure = config.backpressure() ?
-            new Backpressure(ring, config.backpressureMaxWaitNs(), () -> state == 2) : null;
         try
         {
             loop = new SinkProxy(ring, config, "fanout-selector-" + SINK_COUNT.incrementAndGet());
@@ -79,6 +77,8 @@ public final class MultiSocketSink implements AutoCloseable
         {
             throw new UncheckedIOException("cannot open a selector", ex);
         }
+        backpressure = config.backpressure() ?
+            new Backpressure(ring, config.backpressureMaxWaitNs(), () -> state == 2, loop::wakeNow) : null;
     }
 
     /** @return the configuration. */

@@ -18,6 +18,10 @@ public final class SinkConfig
     public static final long DEFAULT_QUEUE_CAPACITY_BYTES = 64L * 1024 * 1024;
     /** Largest accepted {@link Builder#queueCapacityBuffers(int)}: 2^30 buffers. */
     public static final int MAX_QUEUE_CAPACITY_BUFFERS = 1 << 30;
+    /** Default of {@link Builder#maxWriteDelayNs(long)}: 10 ms. */
+    public static final long DEFAULT_MAX_WRITE_DELAY_NS = 10_000_000L;
+    /** Default of {@link Builder#writeBatchBytes(int)}: 64 KiB. */
+    public static final int DEFAULT_WRITE_BATCH_BYTES = 64 * 1024;
     /** {@link Builder#backpressureMaxWaitNs(long)}: no back-pressure, the default. */
     public static final long BACKPRESSURE_OFF = -1;
     /** {@link Builder#backpressureMaxWaitNs(long)}: the producer waits as long as a client needs. */
@@ -40,6 +44,8 @@ public final class SinkConfig
     private final long queueCapacityBytes;
     private final Supplier<? extends IdleStrategy> idleStrategy;
     private final long backpressureMaxWaitNs;
+    private final long maxWriteDelayNs;
+    private final int writeBatchBytes;
 
     private SinkConfig(final Builder b)
     {
@@ -60,6 +66,8 @@ public final class SinkConfig
         queueCapacityBytes = b.queueCapacityBytes;
         idleStrategy = b.idleStrategy;
         backpressureMaxWaitNs = b.backpressureMaxWaitNs;
+        maxWriteDelayNs = b.maxWriteDelayNs;
+        writeBatchBytes = b.writeBatchBytes;
     }
 
     /** @return a builder holding every default. */
@@ -83,7 +91,8 @@ public final class SinkConfig
             .recoverPolicy(recoverPolicy).timeMinNs(timeMinNs).bytesMin(bytesMin).buffersMin(buffersMin)
             .timeoutNs(timeoutNs).qosDscp(qosDscp).resendStreamheader(resendStreamheader)
             .queueCapacityBuffers(queueCapacityBuffers).queueCapacityBytes(queueCapacityBytes)
-            .idleStrategy(idleStrategy).backpressureMaxWaitNs(backpressureMaxWaitNs);
+            .idleStrategy(idleStrategy).backpressureMaxWaitNs(backpressureMaxWaitNs)
+            .maxWriteDelayNs(maxWriteDelayNs).writeBatchBytes(writeBatchBytes);
     }
 
     /** @return the default sync method of {@code add}; default LATEST. */
@@ -201,6 +210,21 @@ public final class SinkConfig
         return backpressureMaxWaitNs != BACKPRESSURE_OFF;
     }
 
+    /**
+     * @return the longest a buffer waits before it is written to the clients that are caught up,
+     * in ns (docs/design.md, "Writes"); default 10 ms, 0 = at once.
+     */
+    public long maxWriteDelayNs()
+    {
+        return maxWriteDelayNs;
+    }
+
+    /** @return the bytes that make a write to the caught-up clients due before the delay; default 64 KiB. */
+    public int writeBatchBytes()
+    {
+        return writeBatchBytes;
+    }
+
     @Override
     public String toString()
     {
@@ -209,7 +233,8 @@ public final class SinkConfig
             ", recoverPolicy=" + recoverPolicy + ", timeMinNs=" + timeMinNs + ", bytesMin=" + bytesMin +
             ", buffersMin=" + buffersMin + ", timeoutNs=" + timeoutNs + ", qosDscp=" + qosDscp +
             ", resendStreamheader=" + resendStreamheader + ", queueCapacityBuffers=" + queueCapacityBuffers +
-            ", queueCapacityBytes=" + queueCapacityBytes + ", backpressureMaxWaitNs=" + backpressureMaxWaitNs + '}';
+            ", queueCapacityBytes=" + queueCapacityBytes + ", backpressureMaxWaitNs=" + backpressureMaxWaitNs +
+            ", maxWriteDelayNs=" + maxWriteDelayNs + ", writeBatchBytes=" + writeBatchBytes + '}';
     }
 
     /** Builds a {@link SinkConfig}; not thread-safe. Setters take any value; {@link #build()} checks ranges. */
@@ -232,6 +257,8 @@ public final class SinkConfig
         private long queueCapacityBytes = DEFAULT_QUEUE_CAPACITY_BYTES;
         private Supplier<? extends IdleStrategy> idleStrategy;
         private long backpressureMaxWaitNs = BACKPRESSURE_OFF;
+        private long maxWriteDelayNs = DEFAULT_MAX_WRITE_DELAY_NS;
+        private int writeBatchBytes = DEFAULT_WRITE_BATCH_BYTES;
 
         private Builder()
         {
@@ -387,6 +414,36 @@ public final class SinkConfig
         }
 
         /**
+         * Write coalescing (no counterpart in multisocketsink, which sends each buffer to each
+         * client at once): buffers for the clients that are caught up wait until they add up to
+         * {@link #writeBatchBytes(int)} or the oldest of them waited this long, whichever comes
+         * first, so that each client's gathering write carries several buffers and the system
+         * calls per byte fall. It adds up to this much delivery delay; start positions, bursts,
+         * streamheaders and lag limits do not change, only when bytes leave. A client with data
+         * pending (lagging) is written whenever its socket takes more, as before. At the end of
+         * input ({@code drain}) a waiting round goes at once.
+         *
+         * @param v the longest delay in ns, 0 (write at once) .. 10 s; default 10 ms.
+         * @return this
+         */
+        public Builder maxWriteDelayNs(final long v)
+        {
+            maxWriteDelayNs = v;
+            return this;
+        }
+
+        /**
+         * @param v bytes published since the last round that make the next one due before
+         *          {@link #maxWriteDelayNs(long)}, 1 .. 2^30; default 64 KiB.
+         * @return this
+         */
+        public Builder writeBatchBytes(final int v)
+        {
+            writeBatchBytes = v;
+            return this;
+        }
+
+        /**
          * @return the configuration.
          * @throws IllegalArgumentException naming the field, for a value out of range.
          * @throws NullPointerException     naming the field, for a null enum.
@@ -408,6 +465,9 @@ public final class SinkConfig
             check(queueCapacityBuffers >= 1 && queueCapacityBuffers <= MAX_QUEUE_CAPACITY_BUFFERS,
                 "queueCapacityBuffers", queueCapacityBuffers, "1.." + MAX_QUEUE_CAPACITY_BUFFERS);
             check(queueCapacityBytes >= 1, "queueCapacityBytes", queueCapacityBytes, ">= 1");
+            check(maxWriteDelayNs >= 0 && maxWriteDelayNs <= 10_000_000_000L, "maxWriteDelayNs", maxWriteDelayNs,
+                "0..10 s");
+            check(writeBatchBytes >= 1 && writeBatchBytes <= (1 << 30), "writeBatchBytes", writeBatchBytes, "1..2^30");
             check(backpressureMaxWaitNs == BACKPRESSURE_OFF || backpressureMaxWaitNs >= 1,
                 "backpressureMaxWaitNs", backpressureMaxWaitNs, "-1 or >= 1");
             return new SinkConfig(this);

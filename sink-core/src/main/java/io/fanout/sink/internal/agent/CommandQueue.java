@@ -58,13 +58,17 @@ final class CommandQueue
     }
 
     /**
-     * Selector thread: run at most {@code limit} queued commands.
+     * Selector thread: run the commands queued when it is called, at most {@code limit}. A command
+     * offered while they run waits for the next call, so that a caller that issues one call after
+     * another cannot hold the duty cycle in its command phase, and two calls in a row are two duty
+     * cycles apart.
      *
      * @return the number run.
      */
     int drain(final MessagePassingQueue.Consumer<Command> run, final int limit)
     {
-        return queue.drain(run, limit);
+        final int queued = Math.min(limit, queue.size());
+        return queued == 0 ? 0 : queue.drain(run, queued);
     }
 
     /**

@@ -29,7 +29,7 @@ import java.util.function.Consumer;
  * <p>
  * Its duty cycle ({@link #doWork()}) is short and returns a work count, as Aeron's agents do: run a
  * bounded number of commands; when the ring's head moved, position waiting clients, write a round
- * to the caught-up clients (or let it linger, {@link WriteRounds}), apply the lag limits to the
+ * to the caught-up clients (or let them wait for more, {@link WriteRounds}), apply the lag limits to the
  * lagging clients and recompute the retained window; give each ready client a turn; expire
  * stalled clients; resume paused listeners; poll the selector without blocking; publish the
  * retention; complete drains. Between cycles with no work it idles through an Agrona
@@ -62,7 +62,11 @@ public final class SinkAgent implements Agent
     private final InboundReader reader = new InboundReader();
     private final RetainedWindow window;
     private final DrainBarrier drains = new DrainBarrier();
-    private final WriteRounds rounds = new WriteRounds();
+    private final WriteRounds rounds;
+    /** See {@link #wakeAtBytes()}: written by this thread, read by the producer. */
+    private volatile long wakeAtBytes = 1;
+    /** Bytes rendered through {@link #lastHead}. */
+    private long lastHeadBytes;
     private final Acceptors acceptors = new Acceptors();
     private final Handshakes handshakes;
     private final AcceptedConnections accepted;
@@ -89,6 +93,7 @@ public final class SinkAgent implements Agent
     {
         this.roleName = roleName;
         this.ring = ring;
+        this.rounds = new WriteRounds(config.maxWriteDelayNs(), config.writeBatchBytes());
         this.selector = selector;
         this.commands = commands;
         final SyncEngine sync = new SyncEngine(config);
@@ -128,16 +133,24 @@ public final class SinkAgent implements Agent
         {
             lastHead = head;
             work++;
+            final long bytes = bytesThrough(head);
+            if (registry.caughtUp().size() > 0)
+            {
+                rounds.published(nowMonoNs, bytes, lastHeadBytes); // before positioning: new clients start caught up
+            }
+            if (bytes != Long.MAX_VALUE)
+            {
+                lastHeadBytes = bytes; // else torn: the batch is due anyway, and the next head sets it
+            }
             positionAll(registry.pending());
-            rounds.published(nowMonoNs);
-            if (rounds.due(nowMonoNs))
+            if (rounds.due(nowMonoNs) || !drains.isEmpty())
             {
                 serveRound();
             }
             applyLagLimits();
             window.headMoved(head);
         }
-        else if (rounds.due(nowMonoNs))
+        else if (rounds.due(nowMonoNs) || rounds.pending() && !drains.isEmpty())
         {
             work++;
             serveRound();
@@ -160,6 +173,7 @@ public final class SinkAgent implements Agent
             work += handshakes.expire(nowMonoNs, this);
         }
         publishRetention();
+        updateWakeAtBytes();
         if (!drains.isEmpty())
         {
             drains.complete(lastHead, rounds.pending(), registry.oldestNeeded(Long.MAX_VALUE));
@@ -177,12 +191,31 @@ public final class SinkAgent implements Agent
      */
     boolean hasInput()
     {
-        return ring.head() != lastHead || !commands.isEmpty();
+        final long head = ring.head();
+        return !commands.isEmpty() || head != lastHead && (head < 0 || bytesThrough(head) >= wakeAtBytes);
+    }
+
+    /**
+     * Any thread (the producer): the bytes published in all that make a new head worth waking this
+     * thread for. While a round of writes waits for more buffers (and no client waits to be
+     * positioned), that is the round's full batch; otherwise any new byte.
+     */
+    long wakeAtBytes()
+    {
+        return wakeAtBytes;
+    }
+
+    /** End of a duty cycle: what the next new head must bring to wake this thread. */
+    private void updateWakeAtBytes()
+    {
+        final long seen = lastHeadBytes;
+        final long batchEnd = rounds.batchEndBytes();
+        wakeAtBytes = rounds.pending() && registry.pending().size() == 0 && batchEnd > seen ? batchEnd : seen + 1;
     }
 
     /**
      * Selector thread, for the idle strategy: the next time the agent has something to do with no
-     * event to wake it: a round of writes lingering for more buffers, or a poll of the stalled
+     * event to wake it: a round of writes waiting for more buffers, or a poll of the stalled
      * clients' timers.
      *
      * @return a monotonic time in ns, or Long.MAX_VALUE when nothing is due at a known time.
@@ -324,12 +357,18 @@ public final class SinkAgent implements Agent
         return expired.size();
     }
 
+    /** @return the bytes rendered through {@code seq}, a recent head; Long.MAX_VALUE when the producer lapped it. */
+    private long bytesThrough(final long seq)
+    {
+        final long bytes = ring.bytesBefore(seq) + ring.length(seq);
+        return ring.validate(seq) ? bytes : Long.MAX_VALUE;
+    }
+
     private void serveRound()
     {
-        final long start = System.nanoTime();
-        rounds.started(lastHead);
+        rounds.started(lastHead, bytesThrough(lastHead));
         serveEach(registry.caughtUp());
-        rounds.finished(System.nanoTime() - start);
+        rounds.finished();
     }
 
     /** One turn for each client of {@code list} (the ready or the caught-up clients). */

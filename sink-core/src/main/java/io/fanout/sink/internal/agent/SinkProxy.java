@@ -89,8 +89,21 @@ public final class SinkProxy
         listeners.remove(listener);
     }
 
-    /** Any thread (the producer, after it published): wake the selector thread if it may be parked. */
+    /**
+     * The producer, after it published: wake the selector thread if it may be parked and the bytes
+     * published so far reach what it waits for (docs/threading.md, "Wake-ups"): while a round of
+     * writes waits for a full batch, buffers below it do not wake the thread.
+     */
     public void wakeIfParked()
+    {
+        if (ring.producerTotalBytes() >= agent.wakeAtBytes())
+        {
+            idle.wake();
+        }
+    }
+
+    /** The producer, when it starts to wait for the clients (back-pressure): wake the selector thread. */
+    public void wakeNow()
     {
         idle.wake();
     }

@@ -1,47 +1,75 @@
 package io.fanout.sink.internal.agent;
 
 /**
- * When the caught-up clients get their next round of writes. A round is due once new buffers are
- * published; when rounds take long (many clients, one system call each), the next round lingers up
- * to twice the last round's duration for more buffers, so that each client's gathering write
- * carries several buffers instead of one. System calls per byte then fall as the fan-out grows,
- * and the added delay stays within about two rounds, which the last client of a round waits
- * anyway. With few clients (rounds under {@link #LINGER_MIN_ROUND_NS}) every buffer is written as
- * soon as it is seen. Pure bookkeeping over the clock it is given; selector thread only.
+ * When the caught-up clients get their next round of writes: write coalescing with a bounded
+ * delay (docs/design.md, "Writes"). Under many clients the cost is per write call, not per byte,
+ * so published buffers wait for a round until they add up to the write batch
+ * ({@code SinkConfig.writeBatchBytes}) or the oldest of them waited the longest delay
+ * ({@code SinkConfig.maxWriteDelayNs}), whichever comes first; each client's gathering write then
+ * carries every buffer since the last round. A delay of 0 writes every buffer as soon as it is
+ * seen. Start positions, bursts, streamheaders and lag limits do not wait: only when bytes leave
+ * for caught-up clients does. Pure bookkeeping over the clock and byte counts it is given;
+ * selector thread only.
  */
 final class WriteRounds
 {
-    /** Rounds of writes shorter than this are not delayed: 1 ms (about 300 caught-up clients on loopback). */
-    static final long LINGER_MIN_ROUND_NS = 1_000_000;
-    /** The longest a round waits for more buffers: 5 ms. */
-    static final long MAX_LINGER_NS = 5_000_000;
-
+    private final long maxDelayNs;
+    private final long batchBytes;
     private boolean pending;
     private long pendingSinceNs;
-    private long lingerNs;
+    /** Bytes rendered through the newest published buffer seen. */
+    private long publishedBytes;
+    /** Bytes rendered through the head of the last round. */
+    private long servedBytes;
     /** The head when the caught-up clients were last written: they need nothing older than the next. */
     private long servedThrough = -1;
 
-    /** New buffers are published at {@code nowNs}: a round is due, now or after the linger. */
-    void published(final long nowNs)
+    /**
+     * @param maxDelayNs the longest a published buffer waits for a round, in ns; 0: none.
+     * @param batchBytes the bytes that make a round due at once.
+     */
+    WriteRounds(final long maxDelayNs, final long batchBytes)
+    {
+        this.maxDelayNs = maxDelayNs;
+        this.batchBytes = batchBytes;
+    }
+
+    /**
+     * New buffers are published at {@code nowNs}: a round is due, now or after the delay.
+     *
+     * @param nowNs       the monotonic clock.
+     * @param totalBytes  bytes rendered through the newest buffer.
+     * @param bytesBefore bytes rendered through the head seen before it: with no round pending,
+     *                    the caught-up clients have everything through there, and the batch
+     *                    counts from there.
+     */
+    void published(final long nowNs, final long totalBytes, final long bytesBefore)
     {
         if (!pending)
         {
             pending = true;
             pendingSinceNs = nowNs;
+            servedBytes = bytesBefore;
         }
+        publishedBytes = totalBytes;
     }
 
     /** @return true when a round is due at {@code nowNs}. */
     boolean due(final long nowNs)
     {
-        return pending && nowNs - pendingSinceNs >= lingerNs;
+        return pending && (nowNs - pendingSinceNs >= maxDelayNs || publishedBytes - servedBytes >= batchBytes);
     }
 
-    /** @return when the pending round is due, on the clock of {@link #published}. */
+    /** @return when the pending round is due at the latest, on the clock of {@link #published}. */
     long dueAtNs()
     {
-        return pendingSinceNs + lingerNs;
+        return pendingSinceNs + maxDelayNs;
+    }
+
+    /** @return the bytes in all at which the pending round is due for its batch. */
+    long batchEndBytes()
+    {
+        return servedBytes >= Long.MAX_VALUE - batchBytes ? Long.MAX_VALUE : servedBytes + batchBytes;
     }
 
     /** @return true while published buffers wait for a round. */
@@ -50,23 +78,22 @@ final class WriteRounds
         return pending;
     }
 
-    /** A round starts: the caught-up clients are written everything through {@code head}. */
-    void started(final long head)
+    /**
+     * A round starts: the caught-up clients are written everything through {@code head}.
+     *
+     * @param head       the newest published sequence.
+     * @param totalBytes bytes rendered through it.
+     */
+    void started(final long head, final long totalBytes)
     {
         servedThrough = head;
+        servedBytes = totalBytes;
     }
 
-    /** The round ended; it took {@code roundNs}: the linger of the next one follows from it. */
-    void finished(final long roundNs)
+    /** The round ended. */
+    void finished()
     {
         pending = false;
-        lingerNs = roundNs >= LINGER_MIN_ROUND_NS ? Math.min(MAX_LINGER_NS, 2 * roundNs) : 0;
-    }
-
-    /** @return how long a due round may wait for more buffers, in ns. */
-    long lingerNs()
-    {
-        return lingerNs;
     }
 
     /**

@@ -4,6 +4,6 @@
  * <p>
  * Everything here runs on the selector thread unless a method says otherwise; the only
  * cross-thread entry points are {@link io.fanout.sink.internal.agent.SelectorLoop#submit},
- * {@link io.fanout.sink.internal.agent.SelectorLoop#wakeIfParked()} and the start/stop methods.
+ * {@link io.fanout.sink.internal.agent.SinkProxy#wakeIfParked()} and the start/stop methods.
  */
 package io.fanout.sink.internal.agent;

@@ -23,14 +23,18 @@ public final class Backpressure
     private final BufferRing ring;
     private final long maxWaitNs;
     private final BooleanSupplier closed;
+    private final Runnable wakeReader;
     private final IdleStrategy idle = new BackoffIdleStrategy(100, 10, MIN_PARK_NS, MAX_PARK_NS);
 
     /**
      * @param ring      the ring the producer publishes into.
      * @param maxWaitNs the longest wait per buffer in ns, &gt;= 1 ({@code Long.MAX_VALUE}: no bound).
      * @param closed    true once the sink closed: a wait then ends at once.
+     * @param wakeReader wakes the reader thread, so that it publishes what clients need now (it
+     *                  may be parked waiting for more bytes than the producer can publish).
      */
-    public Backpressure(final BufferRing ring, final long maxWaitNs, final BooleanSupplier closed)
+    public Backpressure(final BufferRing ring, final long maxWaitNs, final BooleanSupplier closed,
+        final Runnable wakeReader)
     {
         if (maxWaitNs < 1)
         {
@@ -39,6 +43,7 @@ public final class Backpressure
         this.ring = ring;
         this.maxWaitNs = maxWaitNs;
         this.closed = closed;
+        this.wakeReader = wakeReader;
     }
 
     /**
@@ -58,6 +63,7 @@ public final class Backpressure
             return true;
         }
         final long start = System.nanoTime();
+        wakeReader.run();
         idle.reset();
         boolean room = false;
         while (!closed.getAsBoolean() && !Thread.currentThread().isInterrupted())

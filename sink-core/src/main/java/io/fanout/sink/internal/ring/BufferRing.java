@@ -288,6 +288,12 @@ public final class BufferRing extends RingPadding3
         return producerStreamheader;
     }
 
+    /** Producer thread: @return the bytes of every buffer published so far. */
+    public long producerTotalBytes()
+    {
+        return totalBytes;
+    }
+
     /** Producer thread: @return the sequence the next {@link #publish} will use. */
     public long claimSeq()
     {

@@ -6,52 +6,66 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** When rounds of writes are due, on a clock the test moves. */
+/** When rounds of writes are due, on a clock and byte counts the test moves. */
 class WriteRoundsTest
 {
     @Test
-    void shortRoundsAreNeverDelayed()
+    void withoutADelayEveryPublicationIsDueAtOnce()
     {
-        final WriteRounds rounds = new WriteRounds();
+        final WriteRounds rounds = new WriteRounds(0, 65536);
         assertFalse(rounds.due(0), "nothing published");
-        rounds.published(100);
+        rounds.published(100, 10, 0);
         assertTrue(rounds.due(100));
-        rounds.started(7);
-        rounds.finished(WriteRounds.LINGER_MIN_ROUND_NS - 1);
-        assertEquals(0, rounds.lingerNs());
+        rounds.started(7, 10);
+        rounds.finished();
         assertFalse(rounds.pending());
-        rounds.published(200);
+        rounds.published(200, 20, 10);
         assertTrue(rounds.due(200));
     }
 
     @Test
-    void aLongRoundMakesTheNextOneLingerTwiceAsLongCappedAtTheMaximum()
+    void buffersWaitForTheDelayFromTheOldestOfThem()
     {
-        final WriteRounds rounds = new WriteRounds();
-        rounds.published(0);
-        rounds.started(1);
-        rounds.finished(2_000_000);
-        assertEquals(4_000_000, rounds.lingerNs());
-        rounds.published(10_000_000);
-        rounds.published(11_000_000); // a second publication does not restart the wait
-        assertEquals(14_000_000, rounds.dueAtNs());
-        assertFalse(rounds.due(13_999_999));
-        assertTrue(rounds.due(14_000_000));
-        rounds.started(2);
-        rounds.finished(50_000_000);
-        assertEquals(WriteRounds.MAX_LINGER_NS, rounds.lingerNs());
+        final WriteRounds rounds = new WriteRounds(10_000_000, 65536);
+        rounds.published(5_000_000, 1316, 0);
+        rounds.published(9_000_000, 2632, 1316); // a second publication does not restart the wait
+        assertEquals(15_000_000, rounds.dueAtNs());
+        assertFalse(rounds.due(14_999_999));
+        assertTrue(rounds.due(15_000_000));
+    }
+
+    @Test
+    void aFullBatchIsDueBeforeTheDelay()
+    {
+        final WriteRounds rounds = new WriteRounds(10_000_000, 4096);
+        rounds.published(0, 1000, 0);
+        rounds.started(0, 1000);
+        rounds.finished();
+        rounds.published(1_000_000, 4000, 1000);
+        assertFalse(rounds.due(1_000_000), "3,000 bytes since the last round");
+        rounds.published(2_000_000, 5096, 4000);
+        assertTrue(rounds.due(2_000_000), "4,096 bytes since the last round");
+    }
+
+    @Test
+    void theBatchCountsFromTheHeadSeenBeforeTheRoundBecamePending()
+    {
+        final WriteRounds rounds = new WriteRounds(10_000_000, 4096);
+        rounds.published(0, 11_000, 10_000); // the clients were served through 10,000 bytes some other way
+        assertFalse(rounds.due(0), "1,000 new bytes");
+        assertEquals(14_096, rounds.batchEndBytes());
     }
 
     @Test
     void caughtUpClientsNeedTheBuffersAfterTheLastRoundWhileOneIsPending()
     {
-        final WriteRounds rounds = new WriteRounds();
+        final WriteRounds rounds = new WriteRounds(0, 65536);
         assertEquals(Long.MAX_VALUE, rounds.caughtUpNeed());
-        rounds.published(0);
-        rounds.started(41);
-        rounds.finished(0);
+        rounds.published(0, 1, 0);
+        rounds.started(41, 1);
+        rounds.finished();
         assertEquals(Long.MAX_VALUE, rounds.caughtUpNeed());
-        rounds.published(1);
+        rounds.published(1, 2, 1);
         assertEquals(42, rounds.caughtUpNeed());
     }
 }
