@@ -370,7 +370,7 @@ class ReliabilityIT
                 }
                 java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
             }
-            assertTrue(written.get() < input.length, "the writer is blocked, not done");
+            assertTrue(written.get() < input.length, () -> "the writer is blocked, not done; stderr: " + cli.stderr());
 
             final long signalNs = System.nanoTime();
             cli.process.toHandle().destroy(); // SIGTERM

@@ -68,7 +68,7 @@ final class RetainedWindow
      */
     void publish(final long clientsNeed, final long clientsHold)
     {
-        ring.hold(clientsHold);
+        ring.hold(clientsHold, pendingAdds);
         retainedOldest = Math.min(windowOldestAtHead, clientsNeed);
         if (pendingAdds.get() == 0)
         {

@@ -198,7 +198,7 @@ public final class SinkAgent implements Agent
     /**
      * Any thread (the producer): the bytes published in all that make a new head worth waking this
      * thread for. While a round of writes waits for more buffers (and no client waits to be
-     * positioned), that is the round's full batch; otherwise any new byte.
+     * positioned), that is the round's full batch; otherwise 0: any new buffer.
      */
     long wakeAtBytes()
     {
@@ -208,9 +208,9 @@ public final class SinkAgent implements Agent
     /** End of a duty cycle: what the next new head must bring to wake this thread. */
     private void updateWakeAtBytes()
     {
-        final long seen = lastHeadBytes;
         final long batchEnd = rounds.batchEndBytes();
-        wakeAtBytes = rounds.pending() && registry.pending().size() == 0 && batchEnd > seen ? batchEnd : seen + 1;
+        // 0: any new head, even of an empty buffer
+        wakeAtBytes = rounds.pending() && registry.pending().size() == 0 && batchEnd > lastHeadBytes ? batchEnd : 0;
     }
 
     /**
@@ -276,6 +276,8 @@ public final class SinkAgent implements Agent
     void add(final SocketChannel channel, final boolean owns, final ClientSync sync, final long addSeq,
         final InetAddress remote)
     {
+        // back-pressure (docs/threading.md, rule 10): held from now, before clientAdded lets anyone feed it
+        ring.holdAtMost(addSeq + 1);
         final Client client = lifecycle.add(channel, owns, sync, addSeq, remote);
         if (client != null)
         {
@@ -458,7 +460,7 @@ public final class SinkAgent implements Agent
         final long clientsHold = registry.size() > 0 ? Math.min(clientsNeed, lastHead + 1) : Long.MAX_VALUE;
         if (lastHead < 0)
         {
-            ring.hold(clientsHold);
+            ring.hold(clientsHold, window.pendingAdds());
             return;
         }
         window.publish(clientsNeed, clientsHold);

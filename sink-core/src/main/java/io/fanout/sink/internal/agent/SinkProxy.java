@@ -131,6 +131,7 @@ public final class SinkProxy
         // the count goes up before head is read: the agent will not publish a retention past it
         agent.pendingAdds().incrementAndGet();
         final long addSeq = ring.head();
+        ring.holdAtMost(addSeq + 1); // back-pressure: the new client needs the next buffer (docs/threading.md, rule 10)
         submit(new Command()
         {
             void execute(final SinkAgent a)

@@ -32,8 +32,11 @@ import java.nio.ByteBuffer;
  * {@code seq >= tail}, read the fields of {@code seq} and not of a later buffer.</li>
  * <li>{@code retainSeq} is written by the reader with release semantics and read by the producer
  * with acquire semantics; it only grows. {@code holdSeq} (what connected clients need, for
- * back-pressure) is written and read the same way but may move back, when a client joins with a
- * burst: a producer that read the newer value may lap that client, as without back-pressure.</li>
+ * back-pressure) may move back, when a client joins with a burst: a producer that read the newer
+ * value may lap that client, as without back-pressure. It has two writers, both by
+ * compare-and-set: the reader publishes it, and an adder lowers it to the sequence its client
+ * will need before the reader has seen that client; while adds are in flight the reader only
+ * lowers it ({@link #hold(long, java.util.concurrent.atomic.AtomicInteger)}).</li>
  * <li>Payload reuse (a Dekker pair): before it reads payload memory (a gathering write to a
  * socket) the reader stores the oldest sequence it is about to read in {@code readingSeq}
  * (volatile), then validates that sequence against {@code tail}; the producer, before it reuses
@@ -385,7 +388,45 @@ public final class BufferRing extends RingPadding3
      */
     public void hold(final long seq)
     {
-        HOLD_SEQ.setRelease(this, seq);
+        HOLD_SEQ.setVolatile(this, seq);
+    }
+
+    /**
+     * Reader thread: {@link #hold} unless a client is being added, in which case the hold only
+     * goes down ({@link #holdAtMost}), as an adder asked. {@code addsInFlight} is read after the
+     * hold and before the compare-and-set, so an adder that lowers the hold meanwhile makes the
+     * set fail and the loop see its count.
+     *
+     * @param seq          the oldest sequence a connected client needs.
+     * @param addsInFlight the count of adds between their read of the head and their execution.
+     */
+    public void hold(final long seq, final java.util.concurrent.atomic.AtomicInteger addsInFlight)
+    {
+        while (true)
+        {
+            final long current = (long)HOLD_SEQ.getVolatile(this);
+            final long next = addsInFlight.get() > 0 ? Math.min(current, seq) : seq;
+            if (next == current || HOLD_SEQ.compareAndSet(this, current, next))
+            {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Any thread (an adder): lower the hold to {@code seq} if it is above, so that the producer
+     * waits for a client that is about to be added (back-pressure) before the reader has seen it.
+     *
+     * @param seq the first sequence the new client may need.
+     */
+    public void holdAtMost(final long seq)
+    {
+        long current;
+        do
+        {
+            current = (long)HOLD_SEQ.getVolatile(this);
+        }
+        while (current > seq && !HOLD_SEQ.compareAndSet(this, current, seq));
     }
 
     /** Any thread: @return what the reader last published with {@link #hold}. */
