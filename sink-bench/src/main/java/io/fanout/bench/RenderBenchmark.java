@@ -63,6 +63,10 @@ public class RenderBenchmark
     @Param({"0"})
     public int size;
 
+    /** Write coalescing (docs/design.md, "Writes"): the selector thread's longest delay, in ms; 0 writes at once. */
+    @Param({"10"})
+    public long maxWriteDelayMs;
+
     /** Opt-in back-pressure (docs/semantics.md A.2.14): the producer may wait for the clients. */
     @Param({"false"})
     public boolean backpressure;
@@ -108,7 +112,8 @@ public class RenderBenchmark
     public void setUp() throws IOException, InterruptedException
     {
         final SinkConfig config = SinkConfig.builder()
-            .backpressureMaxWaitNs(backpressure ? SinkConfig.BACKPRESSURE_UNBOUNDED : SinkConfig.BACKPRESSURE_OFF).build();
+            .backpressureMaxWaitNs(backpressure ? SinkConfig.BACKPRESSURE_UNBOUNDED : SinkConfig.BACKPRESSURE_OFF)
+            .maxWriteDelayNs(maxWriteDelayMs * 1_000_000L).build();
         server = new TcpServerSink(config, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         server.start();
         sink = server.sink();

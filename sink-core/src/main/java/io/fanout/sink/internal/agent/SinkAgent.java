@@ -64,7 +64,7 @@ public final class SinkAgent implements Agent
     private final DrainBarrier drains = new DrainBarrier();
     private final WriteRounds rounds;
     /** See {@link #wakeAtBytes()}: written by this thread, read by the producer. */
-    private volatile long wakeAtBytes = 1;
+    private final WakeThreshold wakeAtBytes = new WakeThreshold();
     /** Bytes rendered through {@link #lastHead}. */
     private long lastHeadBytes;
     private final Acceptors acceptors = new Acceptors();
@@ -192,7 +192,7 @@ public final class SinkAgent implements Agent
     boolean hasInput()
     {
         final long head = ring.head();
-        return !commands.isEmpty() || head != lastHead && (head < 0 || bytesThrough(head) >= wakeAtBytes);
+        return !commands.isEmpty() || head != lastHead && (head < 0 || bytesThrough(head) >= wakeAtBytes.get());
     }
 
     /**
@@ -202,7 +202,7 @@ public final class SinkAgent implements Agent
      */
     long wakeAtBytes()
     {
-        return wakeAtBytes;
+        return wakeAtBytes.get();
     }
 
     /** End of a duty cycle: what the next new head must bring to wake this thread. */
@@ -210,7 +210,7 @@ public final class SinkAgent implements Agent
     {
         final long batchEnd = rounds.batchEndBytes();
         // 0: any new head, even of an empty buffer
-        wakeAtBytes = rounds.pending() && registry.pending().size() == 0 && batchEnd > lastHeadBytes ? batchEnd : 0;
+        wakeAtBytes.set(rounds.pending() && registry.pending().size() == 0 && batchEnd > lastHeadBytes ? batchEnd : 0);
     }
 
     /**
