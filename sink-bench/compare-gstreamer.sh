@@ -40,7 +40,7 @@ SCENARIOS=(
   "fix64k-500|65536|500|24000000||"
   "fix1316-100|1316|100|120000000||"
   "ts-1000|1316|1000|4500000|--timestamps|"
-  "low-10000|1316|10000|64000|--timestamps|--max-write-delay 500ms"
+  "low-10000|1316|10000|64000|--timestamps|--max-write-delay 1s"
   "latency-100|1316|100|4500000|--timestamps|--max-write-delay 0"
   "delay-100|1316|100|4500000|--timestamps|"
 )
@@ -203,7 +203,12 @@ for spec in "${SCENARIOS[@]}"; do
     low-10000)
       row "" "server RSS B/client" "$(val "$g" server_rss_per_client_B 0)" "$(val "$c" server_rss_per_client_B 0)" \
         "$(val "$f" server_rss_per_client_B 0)" "" "" ""
+      row "" "latency p50/p99/max us" "$(lat "$g")" "$(lat "$c")" "$(lat "$f")" "" "" ""
       row "" "TARGET CPU vs C" "" "" "" "$cpu_ratio" "<= 0.35x C" "$(cmp "$cpu_ratio" '<=' 0.35)"
+      row "" "TARGET p99 added delay us" "" "" \
+        "$(awk -v f="$(val "$f" lat_p99_us 0)" -v c="$(val "$c" lat_p99_us 0)" 'BEGIN { if (f == "-" || c == "-") print "-"; else print f - c }')" \
+        "" "<= 1000000 (the delay)" \
+        "$(cmp "$(awk -v f="$(val "$f" lat_p99_us 0)" -v c="$(val "$c" lat_p99_us 0)" 'BEGIN { if (f == "-" || c == "-") print "-"; else print f - c }')" '<=' 1000000)"
       row "" "TARGET all served" "$(val "$g" no_data 0)" "$(val "$c" no_data 0)" "$(val "$f" no_data 0)" "" "0 without data" \
         "$(cmp "$(val "$f" no_data 0)" '<=' 0)"
       row "" "TARGET heap B/client" "" "" "$(val "$f" server_heap_per_client_B 0)" "" "<= 2048" \

@@ -368,9 +368,10 @@ public final class SinkAgent implements Agent
 
     private void serveRound()
     {
+        final long start = System.nanoTime();
         rounds.started(lastHead, bytesThrough(lastHead));
         serveEach(registry.caughtUp());
-        rounds.finished();
+        rounds.finished(System.nanoTime() - start);
     }
 
     /** One turn for each client of {@code list} (the ready or the caught-up clients). */

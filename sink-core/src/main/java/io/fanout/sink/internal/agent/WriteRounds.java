@@ -7,7 +7,9 @@ package io.fanout.sink.internal.agent;
  * ({@code SinkConfig.writeBatchBytes}) or the oldest of them waited the longest delay
  * ({@code SinkConfig.maxWriteDelayNs}), whichever comes first; each client's gathering write then
  * carries every buffer since the last round. A delay of 0 writes every buffer as soon as it is
- * seen. Start positions, bursts, streamheaders and lag limits do not wait: only when bytes leave
+ * seen. The delay bounds when the last client of a round is written, not when the round starts:
+ * a round starts the last round's duration before the delay ends (at once when rounds take longer
+ * than the delay). Start positions, bursts, streamheaders and lag limits do not wait: only when bytes leave
  * for caught-up clients does. Pure bookkeeping over the clock and byte counts it is given;
  * selector thread only.
  */
@@ -23,6 +25,8 @@ final class WriteRounds
     private long servedBytes;
     /** The head when the caught-up clients were last written: they need nothing older than the next. */
     private long servedThrough = -1;
+    /** How long the last round took, in ns: the next starts that much before its delay ends. */
+    private long lastRoundNs;
 
     /**
      * @param maxDelayNs the longest a published buffer waits for a round, in ns; 0: none.
@@ -57,13 +61,19 @@ final class WriteRounds
     /** @return true when a round is due at {@code nowNs}. */
     boolean due(final long nowNs)
     {
-        return pending && (nowNs - pendingSinceNs >= maxDelayNs || publishedBytes - servedBytes >= batchBytes);
+        return pending && (nowNs - pendingSinceNs >= delayNs() || publishedBytes - servedBytes >= batchBytes);
     }
 
     /** @return when the pending round is due at the latest, on the clock of {@link #published}. */
     long dueAtNs()
     {
-        return pendingSinceNs + maxDelayNs;
+        return pendingSinceNs + delayNs();
+    }
+
+    /** @return how long a round may wait from its first buffer: the delay, less the last round's duration. */
+    private long delayNs()
+    {
+        return Math.max(0, maxDelayNs - lastRoundNs);
     }
 
     /** @return the bytes in all at which the pending round is due for its batch. */
@@ -90,10 +100,15 @@ final class WriteRounds
         servedBytes = totalBytes;
     }
 
-    /** The round ended. */
-    void finished()
+    /**
+     * The round ended.
+     *
+     * @param roundNs how long it took, in ns.
+     */
+    void finished(final long roundNs)
     {
         pending = false;
+        lastRoundNs = roundNs;
     }
 
     /**

@@ -17,7 +17,7 @@ class WriteRoundsTest
         rounds.published(100, 10, 0);
         assertTrue(rounds.due(100));
         rounds.started(7, 10);
-        rounds.finished();
+        rounds.finished(0);
         assertFalse(rounds.pending());
         rounds.published(200, 20, 10);
         assertTrue(rounds.due(200));
@@ -40,7 +40,7 @@ class WriteRoundsTest
         final WriteRounds rounds = new WriteRounds(10_000_000, 4096);
         rounds.published(0, 1000, 0);
         rounds.started(0, 1000);
-        rounds.finished();
+        rounds.finished(0);
         rounds.published(1_000_000, 4000, 1000);
         assertFalse(rounds.due(1_000_000), "3,000 bytes since the last round");
         rounds.published(2_000_000, 5096, 4000);
@@ -63,9 +63,27 @@ class WriteRoundsTest
         assertEquals(Long.MAX_VALUE, rounds.caughtUpNeed());
         rounds.published(0, 1, 0);
         rounds.started(41, 1);
-        rounds.finished();
+        rounds.finished(0);
         assertEquals(Long.MAX_VALUE, rounds.caughtUpNeed());
         rounds.published(1, 2, 1);
         assertEquals(42, rounds.caughtUpNeed());
+    }
+
+    @Test
+    void aLongRoundStartsTheNextOneThatMuchEarlierSoThatItsLastClientStillMeetsTheDelay()
+    {
+        final WriteRounds rounds = new WriteRounds(10_000_000, 1 << 20);
+        rounds.published(0, 100, 0);
+        assertEquals(10_000_000, rounds.dueAtNs());
+        rounds.started(0, 100);
+        rounds.finished(4_000_000); // a round over many clients took 4 ms
+        rounds.published(20_000_000, 200, 100);
+        assertEquals(26_000_000, rounds.dueAtNs(), "due 6 ms after its first buffer: written by 10 ms");
+        assertFalse(rounds.due(25_999_999));
+        assertTrue(rounds.due(26_000_000));
+        rounds.started(1, 200);
+        rounds.finished(30_000_000); // longer than the delay
+        rounds.published(100_000_000, 300, 200);
+        assertTrue(rounds.due(100_000_000), "at once");
     }
 }
