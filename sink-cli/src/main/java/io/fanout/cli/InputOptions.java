@@ -92,6 +92,10 @@ final class InputOptions
         {
             throw new UsageException("--loop needs --source file:PATH (standard input and upstreams cannot restart)");
         }
+        if (pace && parsedSource != null && parsedSource.upstream() != null)
+        {
+            throw new UsageException("--pace applies to files and standard input: an upstream sink is live already");
+        }
         final boolean timed = format == InputFormat.mpegts || format == InputFormat.gdp;
         if (rateBits != null && (!pace || timed))
         {

@@ -234,6 +234,7 @@ public final class SinkCli implements Callable<Integer>
     private final ReadableByteChannel stdin;
     private final BooleanSupplier stdinIsTerminal;
     private volatile Thread pumping;
+    private final Object pumpLock = new Object();
     private volatile PacedChannel paced;
     private volatile boolean stopping;
     private volatile ReadableByteChannel reading;
@@ -556,10 +557,13 @@ public final class SinkCli implements Callable<Integer>
     void stop()
     {
         stopping = true;
-        final Thread producer = pumping;
-        if (producer != null && backpressure != null)
+        synchronized (pumpLock) // with the pump's exit: an interrupt never reaches the drain
         {
-            producer.interrupt(); // a render waiting for a client (--backpressure) gives up
+            final Thread producer = pumping;
+            if (producer != null && backpressure != null)
+            {
+                producer.interrupt(); // a render waiting for a client (--backpressure) gives up
+            }
         }
         final ReadableByteChannel in = reading;
         if (in != null)
@@ -602,11 +606,14 @@ public final class SinkCli implements Callable<Integer>
         }
         finally
         {
-            pumping = null;
+            synchronized (pumpLock)
+            {
+                pumping = null;
+            }
         }
         if (stopping)
         {
-            Thread.interrupted(); // the stop's interrupt, if any, must not cut the drain short
+            Thread.interrupted(); // the stop's interrupt, if any, came before: it must not cut the drain short
             err.println("sink-cli: stopping on signal; draining clients");
         }
     }

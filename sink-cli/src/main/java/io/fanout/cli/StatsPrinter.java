@@ -7,7 +7,6 @@ import io.fanout.sink.MultiSocketSink;
 import io.fanout.sink.SinkStats;
 
 import java.io.PrintStream;
-import io.fanout.cli.input.PacedChannel;
 
 import java.util.Locale;
 import java.util.concurrent.Executors;

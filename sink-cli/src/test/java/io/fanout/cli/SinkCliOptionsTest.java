@@ -120,6 +120,7 @@ class SinkCliOptionsTest
         "--source file:/nonexistent/in.ts|--source file:/nonexistent/in.ts: no readable file",
         "--source udp://host:1|--source",
         "--backpressure=soon|--backpressure",
+        "--pace --format mpegts --source tcp://127.0.0.1:1|--pace applies to files and standard input",
         "--backpressure=0s|--backpressure 0s must be a positive duration"})
     void inputOptionsThatDoNotFitExitTwoNamingTheOption(final String args, final String message)
     {

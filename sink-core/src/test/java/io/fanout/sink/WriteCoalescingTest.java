@@ -146,4 +146,24 @@ class WriteCoalescingTest extends LoopbackSinkTest
         assertArrayEquals(waiting, readExactly(pair.client(), 100), "written once the delay passed, with no event");
         assertTrue(System.nanoTime() - start >= delayNs - TimeUnit.MILLISECONDS.toNanos(1), "not before the delay");
     }
+
+    @Test
+    void aRoundNeverWaitsForMoreThanHalfTheQueue() throws Exception
+    {
+        startSink(SinkConfig.builder().maxWriteDelayNs(LONG_DELAY_NS).writeBatchBytes(1 << 20)
+            .queueCapacityBuffers(8).build());
+        final Pair pair = connect();
+        render(TestSupport.tagged(1, 100));
+        settle();
+        readExactly(pair.client(), 100);
+        final byte[][] four = new byte[4][];
+        for (int i = 0; i < 4; i++)
+        {
+            four[i] = TestSupport.tagged(2 + i, 100);
+            render(four[i]);
+        }
+        assertArrayEquals(TestSupport.concat(TestSupport.concat(four[0], four[1]), TestSupport.concat(four[2], four[3])),
+            readExactly(pair.client(), 400), "4 of a capacity of 8 make the round due (the delay is 10 s)");
+        assertEquals(0, sink.stats().clientsLapped());
+    }
 }

@@ -40,6 +40,8 @@ public final class LoopingChannel implements ReadableByteChannel
     private int end;
     private int loops;
     private long passBytes;
+    /** Bytes made ready (whole packets, for MPEG-TS) in this pass. */
+    private long passReady;
     private boolean partialReported;
     private volatile boolean closed;
 
@@ -117,6 +119,7 @@ public final class LoopingChannel implements ReadableByteChannel
                 ready = end; // read once: the framer sees the bytes as they are
             }
         }
+        passReady += ready;
         if (ts != null)
         {
             for (int at = 0; at + TsFields.PACKET <= ready; at += TsFields.PACKET)
@@ -143,14 +146,16 @@ public final class LoopingChannel implements ReadableByteChannel
         {
             return false;
         }
-        if (passBytes == 0)
+        if (passReady == 0)
         {
-            reports.accept("input: the file is empty; nothing to loop");
+            reports.accept(passBytes == 0 ? "input: the file is empty; nothing to loop" :
+                "input: the file holds no whole 188-byte packet; nothing to loop");
             return false;
         }
         current.close();
         current = opener.open();
         passBytes = 0;
+        passReady = 0;
         if (ts != null)
         {
             ts.restart();

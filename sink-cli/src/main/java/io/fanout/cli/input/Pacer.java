@@ -6,9 +6,10 @@ import java.util.concurrent.locks.LockSupport;
  * Holds each chunk of the input until the wall clock reaches its stream time, as a GStreamer sink
  * with {@code sync=true} renders buffers at their running time. The first time anchors stream
  * time to the monotonic clock; a chunk due later than now waits, one due earlier goes at once and
- * counts as late. A discontinuity re-anchors: a time that goes back (a loop without rewritten
- * timestamps, a new upstream), one more than {@link #JUMP_NS} ahead of the clock, or a chunk
- * more than {@link #JUMP_NS} late (the input stalled: catching up would burst). Reader thread of
+ * counts as late. A discontinuity re-anchors: a time more than {@link #JUMP_NS} behind the newest
+ * one (a loop without rewritten timestamps), one more than {@link #JUMP_NS} ahead of the clock,
+ * or a chunk more than {@link #JUMP_NS} late (the input stalled: catching up would burst). A
+ * smaller step back (timestamps in presentation order with B-frames) goes at once. Reader thread of
  * the input only, except the counters, which any thread may read.
  */
 final class Pacer
@@ -44,7 +45,8 @@ final class Pacer
         }
         long now = System.nanoTime();
         long due = anchorWallNs + (streamNs - anchorStreamNs);
-        if (!anchored || streamNs < lastStreamNs || due - now > JUMP_NS || now - due > JUMP_NS)
+        // a step back under a second (B-frames in presentation order) goes at once; a longer one is a new timeline
+        if (!anchored || streamNs < lastStreamNs - JUMP_NS || due - now > JUMP_NS || now - due > JUMP_NS)
         {
             if (anchored)
             {
@@ -55,7 +57,7 @@ final class Pacer
             anchorStreamNs = streamNs;
             due = now;
         }
-        lastStreamNs = streamNs;
+        lastStreamNs = Math.max(lastStreamNs, streamNs);
         while (due - now > 0)
         {
             waitCheck.run();

@@ -168,4 +168,15 @@ class LoopingChannelTest
         }
         assertEquals(List.of("input: the file is empty; nothing to loop"), reports);
     }
+
+    @Test
+    void aTransportStreamFileWithoutAWholePacketEndsInsteadOfSpinning() throws IOException
+    {
+        final List<String> reports = new ArrayList<>();
+        try (LoopingChannel channel = over(new byte[100], true, true, reports))
+        {
+            assertEquals(-1, channel.read(ByteBuffer.allocate(1000)));
+        }
+        assertTrue(reports.contains("input: the file holds no whole 188-byte packet; nothing to loop"), reports.toString());
+    }
 }

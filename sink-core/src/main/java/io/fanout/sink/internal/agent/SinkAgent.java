@@ -93,7 +93,10 @@ public final class SinkAgent implements Agent
     {
         this.roleName = roleName;
         this.ring = ring;
-        this.rounds = new WriteRounds(config.maxWriteDelayNs(), config.writeBatchBytes());
+        // a round never waits for more than half the queue: the producer would release what it needs
+        this.rounds = new WriteRounds(config.maxWriteDelayNs(),
+            Math.min(config.writeBatchBytes(), Math.max(1, config.queueCapacityBytes() / 2)),
+            Math.max(1, config.queueCapacityBuffers() / 2));
         this.selector = selector;
         this.commands = commands;
         final SyncEngine sync = new SyncEngine(config);
@@ -131,12 +134,13 @@ public final class SinkAgent implements Agent
         final long head = ring.head();
         if (head != lastHead)
         {
+            final long previousHead = lastHead;
             lastHead = head;
             work++;
             final long bytes = bytesThrough(head);
             if (registry.caughtUp().size() > 0)
             {
-                rounds.published(nowMonoNs, bytes, lastHeadBytes); // before positioning: new clients start caught up
+                rounds.published(nowMonoNs, head, bytes, previousHead, lastHeadBytes); // before positioning
             }
             if (bytes != Long.MAX_VALUE)
             {
@@ -192,7 +196,7 @@ public final class SinkAgent implements Agent
     boolean hasInput()
     {
         final long head = ring.head();
-        return !commands.isEmpty() || head != lastHead && (head < 0 || bytesThrough(head) >= wakeAtBytes.get());
+        return !commands.isEmpty() || head != lastHead && (head < 0 || head >= wakeAtBytes.seq() || bytesThrough(head) >= wakeAtBytes.get());
     }
 
     /**
@@ -205,12 +209,19 @@ public final class SinkAgent implements Agent
         return wakeAtBytes.get();
     }
 
+    /** Any thread (the producer): the sequence that, published, is worth waking this thread for (a full batch of buffers). */
+    long wakeAtSeq()
+    {
+        return wakeAtBytes.seq();
+    }
+
     /** End of a duty cycle: what the next new head must bring to wake this thread. */
     private void updateWakeAtBytes()
     {
         final long batchEnd = rounds.batchEndBytes();
         // 0: any new head, even of an empty buffer
-        wakeAtBytes.set(rounds.pending() && registry.pending().size() == 0 && batchEnd > lastHeadBytes ? batchEnd : 0);
+        final boolean waits = rounds.pending() && registry.pending().size() == 0 && batchEnd > lastHeadBytes;
+        wakeAtBytes.set(waits ? batchEnd : 0, waits ? rounds.batchEndSeq() : 0);
     }
 
     /**

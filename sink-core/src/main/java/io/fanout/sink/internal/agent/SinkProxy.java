@@ -96,7 +96,7 @@ public final class SinkProxy
      */
     public void wakeIfParked()
     {
-        if (ring.producerTotalBytes() >= agent.wakeAtBytes())
+        if (ring.producerTotalBytes() >= agent.wakeAtBytes() || ring.claimSeq() - 1 >= agent.wakeAtSeq())
         {
             idle.wake();
         }

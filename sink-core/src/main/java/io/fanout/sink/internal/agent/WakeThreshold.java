@@ -19,12 +19,27 @@ final class WakeThreshold extends WakeThresholdValue
         return bytes;
     }
 
-    /** Selector thread: @param next the new threshold; stored only when it differs. */
-    void set(final long next)
+    /** Any thread: @return the sequence that makes a full batch of buffers. */
+    long seq()
     {
-        if (next != bytes)
+        return seq;
+    }
+
+    /**
+     * Selector thread: the new thresholds; each stored only when it differs.
+     *
+     * @param nextBytes bytes published in all.
+     * @param nextSeq   the newest sequence.
+     */
+    void set(final long nextBytes, final long nextSeq)
+    {
+        if (nextSeq != seq)
         {
-            bytes = next;
+            seq = nextSeq;
+        }
+        if (nextBytes != bytes)
+        {
+            bytes = nextBytes;
         }
     }
 }
@@ -43,4 +58,6 @@ abstract class WakeThresholdValue extends WakeThresholdPadding
 {
     /** 0: any new buffer; see {@link SinkAgent#wakeAtBytes()}. */
     volatile long bytes;
+    /** 0: any new buffer. */
+    volatile long seq;
 }

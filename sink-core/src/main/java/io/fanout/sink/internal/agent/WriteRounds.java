@@ -17,10 +17,13 @@ final class WriteRounds
 {
     private final long maxDelayNs;
     private final long batchBytes;
+    private final long batchBuffers;
     private boolean pending;
     private long pendingSinceNs;
     /** Bytes rendered through the newest published buffer seen. */
     private long publishedBytes;
+    /** The newest published sequence seen. */
+    private long publishedHead = -1;
     /** Bytes rendered through the head of the last round. */
     private long servedBytes;
     /** The head when the caught-up clients were last written: they need nothing older than the next. */
@@ -29,39 +32,47 @@ final class WriteRounds
     private long lastRoundNs;
 
     /**
-     * @param maxDelayNs the longest a published buffer waits for a round, in ns; 0: none.
-     * @param batchBytes the bytes that make a round due at once.
+     * @param maxDelayNs   the longest a published buffer waits for a round, in ns; 0: none.
+     * @param batchBytes   the bytes that make a round due at once.
+     * @param batchBuffers the buffers that make a round due at once (half the queue capacity, so
+     *                     that waiting never makes the producer release what the round needs).
      */
-    WriteRounds(final long maxDelayNs, final long batchBytes)
+    WriteRounds(final long maxDelayNs, final long batchBytes, final long batchBuffers)
     {
         this.maxDelayNs = maxDelayNs;
         this.batchBytes = batchBytes;
+        this.batchBuffers = batchBuffers;
     }
 
     /**
      * New buffers are published at {@code nowNs}: a round is due, now or after the delay.
      *
      * @param nowNs       the monotonic clock.
-     * @param totalBytes  bytes rendered through the newest buffer.
-     * @param bytesBefore bytes rendered through the head seen before it: with no round pending,
-     *                    the caught-up clients have everything through there, and the batch
-     *                    counts from there.
+     * @param head        the newest published sequence.
+     * @param totalBytes  bytes rendered through it.
+     * @param headBefore  the head seen before it: with no round pending, the caught-up clients
+     *                    have everything through there, and the batch counts from there.
+     * @param bytesBefore bytes rendered through {@code headBefore}.
      */
-    void published(final long nowNs, final long totalBytes, final long bytesBefore)
+    void published(final long nowNs, final long head, final long totalBytes, final long headBefore,
+        final long bytesBefore)
     {
         if (!pending)
         {
             pending = true;
             pendingSinceNs = nowNs;
             servedBytes = bytesBefore;
+            servedThrough = Math.max(servedThrough, headBefore);
         }
+        publishedHead = head;
         publishedBytes = totalBytes;
     }
 
     /** @return true when a round is due at {@code nowNs}. */
     boolean due(final long nowNs)
     {
-        return pending && (nowNs - pendingSinceNs >= delayNs() || publishedBytes - servedBytes >= batchBytes);
+        return pending && (nowNs - pendingSinceNs >= delayNs() || publishedBytes - servedBytes >= batchBytes ||
+            publishedHead - servedThrough >= batchBuffers);
     }
 
     /** @return when the pending round is due at the latest, on the clock of {@link #published}. */
@@ -80,6 +91,12 @@ final class WriteRounds
     long batchEndBytes()
     {
         return servedBytes >= Long.MAX_VALUE - batchBytes ? Long.MAX_VALUE : servedBytes + batchBytes;
+    }
+
+    /** @return the sequence at which the pending round is due for its batch of buffers. */
+    long batchEndSeq()
+    {
+        return servedThrough + batchBuffers;
     }
 
     /** @return true while published buffers wait for a round. */

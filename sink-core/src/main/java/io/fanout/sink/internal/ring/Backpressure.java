@@ -77,6 +77,7 @@ public final class Backpressure
             {
                 break;
             }
+            wakeReader.run(); // it may have parked since (it wakes only if parked): it must publish the hold
             idle.idle();
         }
         ring.countWait(System.nanoTime() - start);

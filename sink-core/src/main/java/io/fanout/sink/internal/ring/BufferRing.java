@@ -408,6 +408,10 @@ public final class BufferRing extends RingPadding3
             final long next = addsInFlight.get() > 0 ? Math.min(current, seq) : seq;
             if (next == current || HOLD_SEQ.compareAndSet(this, current, next))
             {
+                if (next > current && addsInFlight.get() > 0)
+                {
+                    holdAtMost(current); // an add began meanwhile, with nothing to lower: keep what was held
+                }
                 return;
             }
         }
