@@ -509,7 +509,7 @@ public final class SinkCli implements Callable<Integer>
             err.println("sink-cli: admin on http://" + hostForUrl(adminAddress.getHostString()) + ":" + adminServer.port() +
                 "/ (metrics, healthz, readyz, clients)");
         }
-        final StatsPrinter stats = new StatsPrinter(frontEnd, err);
+        final StatsPrinter stats = new StatsPrinter(frontEnd, err, () -> paced);
         if (statsIntervalNs > 0)
         {
             stats.start(statsIntervalNs);
@@ -518,7 +518,6 @@ public final class SinkCli implements Callable<Integer>
         {
             final Inputs.Opened opened = Inputs.open(input, stdin, framer::reset, err);
             paced = opened.paced();
-            stats.pacing(paced);
             pump(framer, opened.channel());
             framer.finish();
             if (!sink.drain(drainTimeoutNs))

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * {@code --stats-interval}: one summary line on stderr per interval, for example
@@ -29,22 +30,23 @@ final class StatsPrinter implements AutoCloseable
         t.setDaemon(true);
         return t;
     });
-    private volatile PacedChannel paced;
+    private final Supplier<PacedChannel> pacing;
     private long lastIn;
     private long lastOut;
     private long lastNs;
 
-    StatsPrinter(final FrontEnd frontEnd, final PrintStream err)
+    /**
+     * @param frontEnd the server.
+     * @param err      where the line goes.
+     * @param pacing   the input's pacing once the input is open (null until then, or when not
+     *                 paced): its lateness joins the line.
+     */
+    StatsPrinter(final FrontEnd frontEnd, final PrintStream err, final Supplier<PacedChannel> pacing)
     {
         this.frontEnd = frontEnd;
         this.sink = frontEnd.sink();
         this.err = err;
-    }
-
-    /** @param paced the input's pacing, or null when it is not paced: its lateness joins the line. */
-    void pacing(final PacedChannel paced)
-    {
-        this.paced = paced;
+        this.pacing = pacing;
     }
 
     void start(final long intervalNs)
@@ -69,7 +71,7 @@ final class StatsPrinter implements AutoCloseable
             s.removed(ClientStatus.CLOSED), s.removed(ClientStatus.SLOW), s.removed(ClientStatus.ERROR),
             s.removed(ClientStatus.REMOVED), s.removed(ClientStatus.FLUSHING));
         final StringBuilder more = new StringBuilder();
-        final PacedChannel pace = paced;
+        final PacedChannel pace = pacing.get();
         if (pace != null)
         {
             more.append(String.format(Locale.ROOT, " pace-late=%dms (max %dms, reanchors=%d)",

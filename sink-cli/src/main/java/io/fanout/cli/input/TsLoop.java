@@ -74,18 +74,6 @@ final class TsLoop
         }
     }
 
-    /** @return how many times the input restarted. */
-    int loops()
-    {
-        return pass;
-    }
-
-    /** @return the duration of one pass in ns, as learnt from the first (0 before its end). */
-    long passNs()
-    {
-        return passTicks * 100_000 / 9;
-    }
-
     private static void learn(final ByteBuffer b, final int at, final Pid pid)
     {
         if (TsFields.hasPayload(b, at))

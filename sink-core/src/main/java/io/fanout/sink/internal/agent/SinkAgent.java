@@ -147,14 +147,14 @@ public final class SinkAgent implements Agent
                 lastHeadBytes = bytes; // else torn: the batch is due anyway, and the next head sets it
             }
             positionAll(registry.pending());
-            if (rounds.due(nowMonoNs) || !drains.isEmpty())
+            if (roundDue())
             {
                 serveRound();
             }
             applyLagLimits();
             window.headMoved(head);
         }
-        else if (rounds.due(nowMonoNs) || rounds.pending() && !drains.isEmpty())
+        else if (roundDue())
         {
             work++;
             serveRound();
@@ -462,6 +462,12 @@ public final class SinkAgent implements Agent
         {
             acceptors.accept((Acceptors.Acceptor)attachment, accepted, nowMonoNs);
         }
+    }
+
+    /** @return whether the caught-up clients' round goes now: it is due, or a drain waits for it. */
+    private boolean roundDue()
+    {
+        return rounds.due(nowMonoNs) || rounds.pending() && !drains.isEmpty();
     }
 
     private void publishRetention()
