@@ -67,6 +67,18 @@ public class RenderBenchmark
     @Param({"10"})
     public long maxWriteDelayMs;
 
+    /** The queue capacity in buffers (the ring's slot count): how much slot memory the producer cycles through. */
+    @Param({"65536"})
+    public int capacityBuffers;
+
+    /**
+     * The catch-up pause before each shot, in ms; -1 (the default) is 1 ms per 1,000 clients, about
+     * the linger of a round. 0 shows how much of a figure is the pause's cold caches
+     * (BENCHMARKS.md, "Render flat").
+     */
+    @Param({"-1"})
+    public int pauseMs;
+
     /** Opt-in back-pressure (docs/semantics.md A.2.14): the producer may wait for the clients. */
     @Param({"false"})
     public boolean backpressure;
@@ -113,7 +125,8 @@ public class RenderBenchmark
     {
         final SinkConfig config = SinkConfig.builder()
             .backpressureMaxWaitNs(backpressure ? SinkConfig.BACKPRESSURE_UNBOUNDED : SinkConfig.BACKPRESSURE_OFF)
-            .maxWriteDelayNs(maxWriteDelayMs * 1_000_000L).build();
+            .maxWriteDelayNs(maxWriteDelayMs * 1_000_000L)
+            .queueCapacityBuffers(capacityBuffers).build();
         server = new TcpServerSink(config, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         server.start();
         sink = server.sink();
@@ -133,9 +146,10 @@ public class RenderBenchmark
     public void catchUp() throws InterruptedException
     {
         sink.stats();
-        if (clients >= 1000)
+        final int pause = pauseMs >= 0 ? pauseMs : clients / 1000; // a round of 1,000 clients lingers about a millisecond
+        if (pause > 0)
         {
-            Thread.sleep(clients / 1000); // a round of 1,000 clients lingers about a millisecond
+            Thread.sleep(pause);
         }
         sink.stats();
     }
