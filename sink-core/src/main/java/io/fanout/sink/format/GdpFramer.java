@@ -527,7 +527,7 @@ public final class GdpFramer implements Framer
         byte[][] header;
         try
         {
-            header = GdpCaps.streamheader(lastCaps);
+            header = CapsStreamheader.parse(lastCaps);
         }
         catch (final IllegalArgumentException ex)
         {

@@ -334,22 +334,22 @@ class GdpFramerTest
     @Test
     void capsStreamheaderParsing()
     {
-        final byte[][] two = GdpCaps.streamheader(MPEGTS_CAPS + ", streamheader=(buffer)< 4740, 47A0ff >");
+        final byte[][] two = CapsStreamheader.parse(MPEGTS_CAPS + ", streamheader=(buffer)< 4740, 47A0ff >");
         assertEquals(2, two.length);
         assertEquals("4740", toHex(two[0]));
         assertEquals("47a0ff", toHex(two[1]));
-        assertEquals(1, GdpCaps.streamheader("a/b,streamheader = (buffer) <00>, x=(int)1").length);
-        assertNull(GdpCaps.streamheader(MPEGTS_CAPS));
-        assertNull(GdpCaps.streamheader("video/x-h264, stream-format=(string)avc, codec_data=(buffer)01640028"));
-        assertNull(GdpCaps.streamheader("a/b, title=(string)\"x\\\", streamheader=(buffer)< 00 >\""), "inside a string");
-        assertNull(GdpCaps.streamheader("a/b; c/d, streamheader=(buffer)< 00 >"), "second structure");
-        assertNull(GdpCaps.streamheader("a/b, my-streamheader=(buffer)< 00 >"), "another field");
-        assertNull(GdpCaps.streamheader("a/b, streamheader=(buffer)< >"), "empty array");
+        assertEquals(1, CapsStreamheader.parse("a/b,streamheader = (buffer) <00>, x=(int)1").length);
+        assertNull(CapsStreamheader.parse(MPEGTS_CAPS));
+        assertNull(CapsStreamheader.parse("video/x-h264, stream-format=(string)avc, codec_data=(buffer)01640028"));
+        assertNull(CapsStreamheader.parse("a/b, title=(string)\"x\\\", streamheader=(buffer)< 00 >\""), "inside a string");
+        assertNull(CapsStreamheader.parse("a/b; c/d, streamheader=(buffer)< 00 >"), "second structure");
+        assertNull(CapsStreamheader.parse("a/b, my-streamheader=(buffer)< 00 >"), "another field");
+        assertNull(CapsStreamheader.parse("a/b, streamheader=(buffer)< >"), "empty array");
         for (final String bad : List.of("a/b, streamheader=(buffer)< 4g >", "a/b, streamheader=(buffer)< 474 >",
             "a/b, streamheader=(int)< 00 >", "a/b, streamheader=(buffer)00", "a/b, streamheader=(buffer)< 00, >",
             "a/b, streamheader=(buffer)< 00"))
         {
-            assertThrows(IllegalArgumentException.class, () -> GdpCaps.streamheader(bad), bad);
+            assertThrows(IllegalArgumentException.class, () -> CapsStreamheader.parse(bad), bad);
         }
     }
 

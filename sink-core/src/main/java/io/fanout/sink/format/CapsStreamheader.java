@@ -4,16 +4,20 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads the {@code streamheader} field of a GDP caps string (docs/gdp.md §6): the first structure's
+ * Reads the {@code streamheader} field of caps as GStreamer prints them ({@code gst_caps_to_string},
+ * the text of a GDP caps record; docs/gdp.md §6): the first structure's
  * {@code streamheader=(buffer)< HEX, HEX, … >}, an array of buffers, each the hex of its bytes.
  * Only the first structure counts, as multihandlesink reads it (docs/semantics.md §7); quoted strings and
- * nested values of other fields are passed over.
+ * nested values of other fields are passed over. Used by the GDP framer and by the GStreamer
+ * adapter ({@code sink-gst}), so that both take a caps streamheader by the same rules.
+ * <p>
+ * Stateless; any thread.
  */
-final class GdpCaps
+public final class CapsStreamheader
 {
     private static final String FIELD = "streamheader";
 
-    private GdpCaps()
+    private CapsStreamheader()
     {
     }
 
@@ -23,7 +27,7 @@ final class GdpCaps
      *         {@code streamheader} field or its array is empty.
      * @throws IllegalArgumentException when the field is there but is not an array of hex buffers.
      */
-    static byte[][] streamheader(final String caps)
+    public static byte[][] parse(final String caps)
     {
         final int value = fieldValue(caps);
         return value < 0 ? null : parseArray(caps, value);
