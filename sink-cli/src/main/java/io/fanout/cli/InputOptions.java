@@ -36,9 +36,11 @@ final class InputOptions
         description = "lines: longest buffer; longer lines are split (default: 64KiB).")
     Long maxLineLength;
 
-    @Option(names = "--source", paramLabel = "tcp://HOST:PORT|file:PATH",
+    @Option(names = "--source", paramLabel = "tcp://HOST:PORT|file:PATH|gst:PIPELINE",
         description = "Read the input from an upstream sink instead of standard input, reconnecting with "
-            + "backoff (chains sinks into a fan-out tree), or from a file.")
+            + "backoff (chains sinks into a fan-out tree), from a file, or from a GStreamer pipeline run in this "
+            + "process (gst-launch syntax, without the sink: keyframe flags, timestamps and the caps "
+            + "streamheader are kept; needs GStreamer 1.x installed).")
     String source;
 
     @Option(names = "--demo",
@@ -61,6 +63,12 @@ final class InputOptions
         description = "--pace for raw and lines: the stream's bit rate (64kbit, 4.5Mbit).")
     Long rateBits;
 
+    /** @return the GStreamer pipeline of {@code --source gst:}, after {@link #check()}; or null. */
+    String pipeline()
+    {
+        return parsedSource == null ? null : parsedSource.pipeline();
+    }
+
     /** The parsed {@link #source}, after {@link #check()}; null for standard input and the demo. */
     Inputs.Source parsedSource;
 
@@ -79,6 +87,11 @@ final class InputOptions
         {
             throw new UsageException("--demo is MPEG-TS; --format " + format + " does not apply");
         }
+        final boolean gst = source != null && source.startsWith("gst:");
+        if (gst && format != null)
+        {
+            throw new UsageException("--format does not apply to --source gst: the pipeline's buffers come framed");
+        }
         if (format == null)
         {
             format = demo ? InputFormat.mpegts : InputFormat.raw;
@@ -95,6 +108,10 @@ final class InputOptions
         if (pace && parsedSource != null && parsedSource.upstream() != null)
         {
             throw new UsageException("--pace applies to files and standard input: an upstream sink is live already");
+        }
+        if (pace && gst)
+        {
+            throw new UsageException("--pace applies to files and standard input: a pipeline's appsink paces by the clock (sync=true)");
         }
         final boolean timed = format == InputFormat.mpegts || format == InputFormat.gdp;
         if (rateBits != null && (!pace || timed))

@@ -27,16 +27,25 @@ final class Inputs
     {
     }
 
-    /** A {@code --source}: an upstream sink or a file. */
-    record Source(InetSocketAddress upstream, Path file)
+    /** A {@code --source}: an upstream sink, a file, or a GStreamer pipeline run in process. */
+    record Source(InetSocketAddress upstream, Path file, String pipeline)
     {
         /**
-         * @param uri {@code tcp://HOST:PORT} or {@code file:PATH}.
+         * @param uri {@code tcp://HOST:PORT}, {@code file:PATH} or {@code gst:PIPELINE}.
          * @return the source.
-         * @throws UsageException naming the option, for anything else or a file that cannot be read.
+         * @throws UsageException naming the option, for anything else, a file that cannot be read or an empty pipeline.
          */
         static Source parse(final String uri)
         {
+            if (uri.startsWith("gst:"))
+            {
+                final String pipeline = uri.substring("gst:".length()).strip();
+                if (pipeline.isEmpty())
+                {
+                    throw new UsageException("--source gst: needs a pipeline, e.g. gst:videotestsrc is-live=true ! x264enc ! h264parse ! mpegtsmux");
+                }
+                return new Source(null, null, pipeline);
+            }
             if (uri.startsWith("file:"))
             {
                 final Path file = Path.of(uri.substring("file:".length()));
@@ -44,15 +53,15 @@ final class Inputs
                 {
                     throw new UsageException("--source " + uri + ": no readable file " + file);
                 }
-                return new Source(null, file);
+                return new Source(null, file, null);
             }
             try
             {
-                return new Source(UpstreamChannel.parse(uri), null);
+                return new Source(UpstreamChannel.parse(uri), null, null);
             }
             catch (final IllegalArgumentException ex)
             {
-                throw new UsageException("--source " + ex.getMessage() + " (or file:PATH)");
+                throw new UsageException("--source " + ex.getMessage() + " (or file:PATH, gst:PIPELINE)");
             }
         }
     }

@@ -8,6 +8,9 @@ import io.fanout.sink.SinkStats;
 import io.fanout.sink.SyncMethod;
 import io.fanout.sink.TcpServerSink;
 import io.fanout.sink.UnitFormat;
+import io.fanout.gst.GstInput;
+import io.fanout.gst.GstOutcome;
+import io.fanout.gst.GstUnavailableException;
 import io.fanout.sink.format.Framer;
 import io.fanout.cli.input.PacedChannel;
 import picocli.CommandLine;
@@ -234,6 +237,8 @@ public final class SinkCli implements Callable<Integer>
     private final ReadableByteChannel stdin;
     private final BooleanSupplier stdinIsTerminal;
     private volatile Thread pumping;
+    /** The running {@code --source gst:} pipeline, for {@link #stop()}; null otherwise. */
+    private volatile GstInput pipeline;
     private final Object pumpLock = new Object();
     private volatile PacedChannel paced;
     private volatile boolean stopping;
@@ -461,7 +466,7 @@ public final class SinkCli implements Callable<Integer>
             });
         }
         final MultiSocketSink sink = frontEnd.sink();
-        final Framer framer;
+        final Framer framer; // with --source gst: never pumped (the pipeline renders); the metrics read its error kinds
         try
         {
             framer = Framers.create(input, sink, err);
@@ -470,6 +475,25 @@ public final class SinkCli implements Callable<Integer>
         {
             frontEnd.close();
             return usage(ex.getMessage());
+        }
+        GstInput gst = null;
+        if (input.pipeline() != null)
+        {
+            try
+            {
+                gst = GstInput.parseLaunch(input.pipeline(), sink, line -> err.println("sink-cli: " + line));
+            }
+            catch (final GstUnavailableException ex)
+            {
+                frontEnd.close();
+                err.println("sink-cli: --source gst: " + ex.getMessage());
+                return EXIT_USAGE;
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                frontEnd.close();
+                return usage("--source " + ex.getMessage());
+            }
         }
         if (events)
         {
@@ -488,7 +512,7 @@ public final class SinkCli implements Callable<Integer>
             return EXIT_USAGE;
         }
         err.println("sink-cli: serving " + (http ? "http" : "tcp") + "://" + hostForUrl(host) + ":" + frontEnd.port() +
-            " (format " + input.format + ", sync-method " + GstNames.of(config.syncMethod()) +
+            " (format " + (gst != null ? "gst" : input.format) + ", sync-method " + GstNames.of(config.syncMethod()) +
             (input.demo ? ", the built-in demo" : "") +
             ")");
         AdminServer adminServer = null;
@@ -516,17 +540,25 @@ public final class SinkCli implements Callable<Integer>
         }
         try
         {
-            final Inputs.Opened opened = Inputs.open(input, stdin, framer::reset, err);
-            paced = opened.paced();
-            pump(framer, opened.channel());
-            framer.finish();
+            int status = EXIT_OK;
+            if (gst != null)
+            {
+                status = runPipeline(gst);
+            }
+            else
+            {
+                final Inputs.Opened opened = Inputs.open(input, stdin, framer::reset, err);
+                paced = opened.paced();
+                pump(framer, opened.channel());
+                framer.finish();
+            }
             if (!sink.drain(drainTimeoutNs))
             {
                 final SinkStats s = sink.stats();
                 err.println("sink-cli: drain timed out after " + TimeUnit.NANOSECONDS.toMillis(drainTimeoutNs) +
                     " ms with " + s.numHandles() + " clients connected");
             }
-            return EXIT_OK;
+            return status;
         }
         catch (final IOException ex)
         {
@@ -556,6 +588,11 @@ public final class SinkCli implements Callable<Integer>
     void stop()
     {
         stopping = true;
+        final GstInput running = pipeline;
+        if (running != null)
+        {
+            running.stop();
+        }
         synchronized (pumpLock) // with the pump's exit: an interrupt never reaches the drain
         {
             final Thread producer = pumping;
@@ -576,6 +613,33 @@ public final class SinkCli implements Callable<Integer>
                 // ending anyway
             }
         }
+    }
+
+    /**
+     * Runs a {@code --source gst:} pipeline until it ends (docs/design.md, "GStreamer input"): its
+     * appsink's streaming thread is the sink's producer, this thread waits.
+     *
+     * @return {@link #EXIT_OK} at end of stream or on a signal, {@link #EXIT_FAILURE} when an element failed.
+     */
+    private int runPipeline(final GstInput gst) throws InterruptedException
+    {
+        gst.onBuffer(inputActivity::arrived);
+        pipeline = gst;
+        if (stopping)
+        {
+            gst.stop(); // a signal before the pipeline was published
+        }
+        final GstOutcome outcome = gst.run();
+        if (outcome.failed())
+        {
+            err.println("sink-cli: the pipeline failed: " + outcome.message() + "; draining clients");
+            return EXIT_FAILURE;
+        }
+        if (outcome.end() == GstOutcome.End.STOPPED)
+        {
+            err.println("sink-cli: stopping on signal; draining clients");
+        }
+        return EXIT_OK;
     }
 
     /** Reads until end of input, or until {@link #stop()}. */

@@ -31,16 +31,18 @@ import java.util.function.Consumer;
  * the same process (docs/design.md, "GStreamer input"): the Java counterpart of ending a
  * pipeline in {@code tcpserversink} / {@code multisocketsink}.
  * <p>
- * Each sample the appsink receives is rendered into the sink with {@link MultiSocketSink#render}:
- * the buffer's memory is mapped read-only (no copy by the binding) and copied once, into the
- * sink's ring, as every render is. {@code GST_BUFFER_FLAG_DELTA_UNIT} clear is a keyframe;
- * {@code GST_BUFFER_FLAG_HEADER} is carried as {@code BufferFlags.HEADER}; the caps'
+ * Each sample the appsink receives becomes one sink buffer: the buffer's memory is mapped
+ * read-only (no copy by the binding) and copied once, into memory claimed from the sink's ring
+ * ({@link MultiSocketSink#claim} and {@link MultiSocketSink#commit}), because GStreamer may reuse
+ * it as soon as the sample is released. {@code GST_BUFFER_FLAG_DELTA_UNIT} clear is a keyframe;
+ * {@code GST_BUFFER_FLAG_HEADER} is carried as {@code BufferFlags.HEADER} (one equal to the
+ * current streamheader is dropped, as {@code render} does); the caps'
  * {@code streamheader} becomes the sink's streamheader, by the rules of the GDP framer
  * (docs/gdp.md §9: caps replace it); PTS and duration are carried in nanoseconds.
  * <p>
  * <b>Threads.</b> The appsink's streaming thread is the sink's producer: it calls
- * {@code render} and {@code setStreamheader} from the {@code new-sample} callback, so the
- * application must not render into the same sink from another thread while the pipeline runs.
+ * {@code claim}, {@code commit} and {@code setStreamheader} from the {@code new-sample} callback,
+ * so the application must not render into the same sink from another thread while the pipeline runs.
  * {@link #run()} blocks the calling thread until the pipeline ends; {@link #stop()} may be called
  * from any thread. GStreamer's bus messages are handled on gst1-java-core's dispatch thread.
  * <p>
@@ -213,6 +215,12 @@ public final class GstInput
     public long bytesRendered()
     {
         return renderer.bytes();
+    }
+
+    /** @return HEADER buffers dropped so far as equal to the streamheader (any thread). */
+    public long headerBuffersDropped()
+    {
+        return renderer.headerBuffersDropped();
     }
 
     /** @return times the caps changed the streamheader so far (any thread). */

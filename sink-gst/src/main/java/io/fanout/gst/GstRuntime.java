@@ -35,9 +35,10 @@ final class GstRuntime
                 Gst.init(REQUIRED, "fanout");
             }
         }
-        catch (final UnsatisfiedLinkError | NoClassDefFoundError ex)
+        catch (final UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError ex)
         {
-            throw new GstUnavailableException("GStreamer is not installed: " + firstLine(ex.getMessage()) + "; " + INSTALL, ex);
+            final Throwable cause = ex.getCause() != null ? ex.getCause() : ex;
+            throw new GstUnavailableException("GStreamer is not installed: " + firstLine(cause.getMessage()) + "; " + INSTALL, ex);
         }
         catch (final GstException ex)
         {

@@ -12,9 +12,14 @@ import java.util.function.Consumer;
  * into sink calls, by the rules the GDP framer follows for the same things (docs/gdp.md §3, §6, §9):
  * <ul>
  * <li>{@code GST_BUFFER_FLAG_DELTA_UNIT} clear: a keyframe; set: {@link BufferFlags#DELTA_UNIT}.</li>
- * <li>{@code GST_BUFFER_FLAG_HEADER}: {@link BufferFlags#HEADER}. The sink drops a HEADER buffer
- * equal to one of the current streamheader buffers (docs/semantics.md §4.1); every other is data
- * (h264parse marks whole keyframe access units HEADER).</li>
+ * <li>{@code GST_BUFFER_FLAG_HEADER}: {@link BufferFlags#HEADER}. A HEADER buffer equal to one of
+ * the current streamheader buffers is dropped and counted, as {@code MultiSocketSink.render}
+ * and the GDP framer do (docs/semantics.md §4.1); every other is data (h264parse marks whole
+ * keyframe access units HEADER). When the dropped buffer was a keyframe (mpegtsmux flags the PAT
+ * it writes before a keyframe, not the keyframe's own packets), the next buffer rendered carries
+ * the keyframe mark instead: a client that starts there gets the streamheader first anyway.</li>
+ * <li>The bytes are copied once, into the sink's ring ({@link SampleTarget#copy}): GStreamer's
+ * memory is mapped only while the sample is held.</li>
  * <li>Caps <b>replace</b> the streamheader, as on multihandlesink's pad (docs/semantics.md §7): the
  * first structure's {@code streamheader} array becomes the sink's; caps without one clear it;
  * a malformed one is reported and taken as none.</li>
@@ -38,6 +43,8 @@ final class SampleRenderer
     private volatile long keyframes;
     private volatile long bytes;
     private volatile long streamheaderChanges;
+    private volatile long headerBuffersDropped;
+    private boolean keyframePending;
 
     /**
      * @param target  where buffers and streamheaders go.
@@ -95,14 +102,41 @@ final class SampleRenderer
      */
     void buffer(final ByteBuffer data, final int gstFlags, final long ptsNs, final long durationNs)
     {
-        final int flags = flags(gstFlags);
+        int flags = flags(gstFlags);
+        if ((flags & BufferFlags.HEADER) != 0 && inStreamheader(data))
+        {
+            headerBuffersDropped = headerBuffersDropped + 1; // docs/semantics.md §4.1
+            keyframePending |= (flags & BufferFlags.DELTA_UNIT) == 0;
+            return;
+        }
+        if (keyframePending)
+        {
+            keyframePending = false;
+            flags &= ~BufferFlags.DELTA_UNIT;
+        }
         if ((flags & BufferFlags.DELTA_UNIT) == 0)
         {
             keyframes = keyframes + 1;
         }
         buffers = buffers + 1;
         bytes = bytes + data.remaining();
-        target.render(data, flags, ptsNs, durationNs);
+        target.copy(data, flags, ptsNs, durationNs);
+    }
+
+    private boolean inStreamheader(final ByteBuffer data)
+    {
+        if (streamheader == null)
+        {
+            return false;
+        }
+        for (final byte[] header : streamheader)
+        {
+            if (ByteBuffer.wrap(header).equals(data)) // position to limit; a wrapper only per HEADER buffer
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -131,6 +165,12 @@ final class SampleRenderer
     long bytes()
     {
         return bytes;
+    }
+
+    /** @return HEADER buffers dropped as equal to the streamheader (any thread). */
+    long headerBuffersDropped()
+    {
+        return headerBuffersDropped;
     }
 
     /** @return times the streamheader changed (any thread). */

@@ -10,8 +10,15 @@ import java.nio.ByteBuffer;
  */
 interface SampleTarget
 {
-    /** @see MultiSocketSink#render(ByteBuffer, int, long, long) */
-    void render(ByteBuffer data, int flags, long ptsNs, long durationNs);
+    /**
+     * Copies {@code data} (position to limit) into the sink as one buffer: the bytes are
+     * GStreamer's, mapped only while the sample is held, so the sink must not keep a reference
+     * (which {@link MultiSocketSink#render} does with direct memory).
+     *
+     * @see MultiSocketSink#claim(int)
+     * @see MultiSocketSink#commit(int, int, long, long)
+     */
+    void copy(ByteBuffer data, int flags, long ptsNs, long durationNs);
 
     /** @see MultiSocketSink#setStreamheader(ByteBuffer...) */
     void setStreamheader(ByteBuffer... headers);
@@ -25,9 +32,11 @@ interface SampleTarget
         return new SampleTarget()
         {
             @Override
-            public void render(final ByteBuffer data, final int flags, final long ptsNs, final long durationNs)
+            public void copy(final ByteBuffer data, final int flags, final long ptsNs, final long durationNs)
             {
-                sink.render(data, flags, ptsNs, durationNs);
+                final int length = data.remaining();
+                sink.claim(length).put(data);
+                sink.commit(length, flags, ptsNs, durationNs);
             }
 
             @Override

@@ -1,6 +1,8 @@
 package io.fanout.gst;
 
 import io.fanout.sink.BufferFlags;
+import io.fanout.sink.MultiSocketSink;
+import io.fanout.sink.SinkConfig;
 import org.freedesktop.gstreamer.Bin;
 import org.freedesktop.gstreamer.Buffer;
 import org.freedesktop.gstreamer.Pad;
@@ -9,7 +11,11 @@ import org.freedesktop.gstreamer.PadProbeType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -36,7 +42,7 @@ class GstInputTest
         final List<ByteBuffer[]> streamheaders = Collections.synchronizedList(new ArrayList<>());
 
         @Override
-        public void render(final ByteBuffer data, final int flags, final long ptsNs, final long durationNs)
+        public void copy(final ByteBuffer data, final int flags, final long ptsNs, final long durationNs)
         {
             buffers.add(new int[] {flags, data.remaining()});
             if ((flags & BufferFlags.DELTA_UNIT) == 0)
@@ -86,6 +92,74 @@ class GstInputTest
         assertEquals(4, input.keyframesRendered());
         assertEquals(recording.buffers.stream().mapToLong(b -> b[1]).sum(), input.bytesRendered());
         assertEquals(List.of(), reports);
+    }
+
+    @Test
+    void aClientGetsEveryByteIntactThroughARealSink() throws Exception
+    {
+        try (MultiSocketSink sink = new MultiSocketSink(SinkConfig.builder().build());
+             ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             SocketChannel client = SocketChannel.open(server.getLocalAddress()))
+        {
+            sink.start();
+            final SocketChannel accepted = server.accept();
+            sink.add(accepted);
+            final GstInput input = GstInput.parseLaunch(
+                "videotestsrc num-buffers=100 ! x264enc speed-preset=ultrafast key-int-max=25 ! h264parse ! mpegtsmux " +
+                    "! appsink name=fanout sync=false", sink, line -> { });
+            final java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+            final Thread reader = new Thread(() ->
+            {
+                final ByteBuffer chunk = ByteBuffer.allocate(65536);
+                try
+                {
+                    while (client.read(chunk.clear()) >= 0)
+                    {
+                        received.write(chunk.array(), 0, chunk.position());
+                    }
+                }
+                catch (final java.io.IOException ex)
+                {
+                    // the sink closed the socket
+                }
+            });
+            reader.start();
+            assertEquals(GstOutcome.End.END_OF_STREAM, input.run().end());
+            assertTrue(sink.drain(10_000_000_000L));
+            sink.close();
+            accepted.close(); // the application's socket (multisocketsink does not close what it was given)
+            reader.join(10_000);
+            assertFalse(reader.isAlive());
+            final byte[] bytes = received.toByteArray();
+            assertEquals(0, bytes.length % 188);
+            // the streamheader (PAT, PMT: 376 bytes) first, then every rendered byte
+            assertEquals(input.bytesRendered() + 376, bytes.length);
+            assertEquals(0, continuityErrors(bytes), "continuity counters over " + bytes.length / 188 + " packets");
+        }
+    }
+
+    /** @return TS packets whose continuity counter does not follow the previous one of their PID. */
+    private static int continuityErrors(final byte[] ts)
+    {
+        final int[] last = new int[8192];
+        java.util.Arrays.fill(last, -1);
+        int errors = 0;
+        for (int at = 0; at + 188 <= ts.length; at += 188)
+        {
+            assertEquals(0x47, ts[at] & 0xff, "sync byte at " + at);
+            final int pid = (ts[at + 1] & 0x1f) << 8 | ts[at + 2] & 0xff;
+            final int cc = ts[at + 3] & 0x0f;
+            if ((ts[at + 3] & 0x10) == 0)
+            {
+                continue; // no payload: the counter does not move
+            }
+            if (last[pid] >= 0 && cc != (last[pid] + 1 & 0x0f))
+            {
+                errors++;
+            }
+            last[pid] = cc;
+        }
+        return errors;
     }
 
     @Test

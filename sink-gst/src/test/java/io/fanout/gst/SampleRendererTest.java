@@ -71,6 +71,36 @@ class SampleRendererTest
         assertEquals(0, recording.streamheaders.size(), "none before, none now");
     }
 
+    @Test
+    void aHeaderBufferEqualToTheStreamheaderIsDroppedAndCounted()
+    {
+        renderer.caps("video/mpegts, streamheader=(buffer)< 4740, 47a0ff >");
+        renderer.buffer(ByteBuffer.wrap(new byte[] {0x47, (byte)0xa0, (byte)0xff}), SampleRenderer.GST_HEADER, -1, -1);
+        assertEquals(0, recording.buffers.size(), "the PMT again, flagged HEADER: not data");
+        assertEquals(1, renderer.headerBuffersDropped());
+        renderer.buffer(ByteBuffer.wrap(new byte[] {0x47, (byte)0xa0, (byte)0xfe}), SampleRenderer.GST_HEADER, -1, -1);
+        renderer.buffer(ByteBuffer.wrap(new byte[] {0x47, 0x40}), 0, -1, -1);
+        assertEquals(2, recording.buffers.size(), "other HEADER bytes, and equal bytes without HEADER, are data");
+        assertEquals(BufferFlags.HEADER, recording.buffers.get(0)[0]);
+        assertEquals(1, renderer.headerBuffersDropped());
+        assertEquals(2, renderer.buffers());
+    }
+
+    @Test
+    void theKeyframeMarkOfADroppedHeaderMovesToTheNextBuffer()
+    {
+        renderer.caps("video/mpegts, streamheader=(buffer)< 4740, 47a0ff >");
+        renderer.buffer(ByteBuffer.wrap(new byte[] {0x47, 0x40}), SampleRenderer.GST_HEADER, 0, -1); // the PAT, a keyframe
+        renderer.buffer(ByteBuffer.wrap(new byte[] {0x47, (byte)0xa0, (byte)0xff}),
+            SampleRenderer.GST_HEADER | SampleRenderer.GST_DELTA_UNIT, 0, -1);
+        renderer.buffer(ByteBuffer.wrap(new byte[] {0x47, 0x41}), SampleRenderer.GST_DELTA_UNIT, 0, -1); // the video
+        renderer.buffer(ByteBuffer.wrap(new byte[] {0x47, 0x41}), SampleRenderer.GST_DELTA_UNIT, 0, -1);
+        assertEquals(2, recording.buffers.size());
+        assertEquals(BufferFlags.NONE, recording.buffers.get(0)[0], "the keyframe mark, moved");
+        assertEquals(BufferFlags.DELTA_UNIT, recording.buffers.get(1)[0], "once");
+        assertEquals(1, renderer.keyframes());
+    }
+
     private static byte[] bytes(final ByteBuffer buffer)
     {
         final byte[] out = new byte[buffer.remaining()];
