@@ -7,6 +7,7 @@ module io.fanout.gst
 {
     requires transitive io.fanout.sink;
     requires org.freedesktop.gstreamer;
+    requires com.sun.jna;
     requires org.slf4j;
 
     exports io.fanout.gst;

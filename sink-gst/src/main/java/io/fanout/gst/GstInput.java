@@ -2,27 +2,23 @@ package io.fanout.gst;
 
 import io.fanout.sink.MultiSocketSink;
 import org.freedesktop.gstreamer.Bin;
-import org.freedesktop.gstreamer.Buffer;
-import org.freedesktop.gstreamer.BufferFlags;
 import org.freedesktop.gstreamer.Bus;
-import org.freedesktop.gstreamer.Caps;
 import org.freedesktop.gstreamer.Element;
-import org.freedesktop.gstreamer.FlowReturn;
 import org.freedesktop.gstreamer.Gst;
 import org.freedesktop.gstreamer.GstObject;
 import org.freedesktop.gstreamer.Pipeline;
-import org.freedesktop.gstreamer.Sample;
 import org.freedesktop.gstreamer.State;
 import org.freedesktop.gstreamer.glib.GError;
+import org.freedesktop.gstreamer.glib.Natives;
 import org.freedesktop.gstreamer.elements.AppSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -40,11 +36,13 @@ import java.util.function.Consumer;
  * {@code streamheader} becomes the sink's streamheader, by the rules of the GDP framer
  * (docs/gdp.md §9: caps replace it); PTS and duration are carried in nanoseconds.
  * <p>
- * <b>Threads.</b> The appsink's streaming thread is the sink's producer: it calls
- * {@code claim}, {@code commit} and {@code setStreamheader} from the {@code new-sample} callback,
- * so the application must not render into the same sink from another thread while the pipeline runs.
- * {@link #run()} blocks the calling thread until the pipeline ends; {@link #stop()} may be called
- * from any thread. GStreamer's bus messages are handled on gst1-java-core's dispatch thread.
+ * <b>Threads.</b> The thread that calls {@link #run()} is the sink's producer: it pulls each
+ * sample from the appsink ({@code gst_app_sink_pull_sample}, through {@link GstCalls}) and calls {@code claim},
+ * {@code commit} and {@code setStreamheader}, so the application must not render into the same
+ * sink from another thread while the pipeline runs. (Pulling on a Java thread, rather than
+ * rendering in the {@code new-sample} callback on GStreamer's streaming thread, spares a JNA
+ * callback per buffer.) {@link #stop()} may be called from any thread. GStreamer's bus
+ * messages are handled on whichever thread gst1-java-core delivers them.
  * <p>
  * <b>Ends.</b> End of stream ends the input as end of standard input does; an error message
  * on the bus ends it as failed ({@link GstOutcome#failed()}), with the message and the element
@@ -53,17 +51,21 @@ import java.util.function.Consumer;
  */
 public final class GstInput
 {
+    /** The {@code max-buffers} of the appsink the adapter appends, in buffers. */
+    public static final int APPSINK_QUEUE = 64;
+
     /** The name of the appsink the adapter appends, or finds in a description that has one. */
     public static final String APPSINK_NAME = "fanout";
 
     private static final Logger LOG = LoggerFactory.getLogger(GstInput.class);
+    /** How long {@link #run()} waits for the bus to say why the appsink ran dry, in seconds. */
+    private static final long END_TIMEOUT_S = 10;
 
     private final Pipeline pipeline;
     private final AppSink appsink;
     private final SampleRenderer renderer;
     private final CountDownLatch ended = new CountDownLatch(1);
     private final AtomicReference<GstOutcome> outcome = new AtomicReference<>();
-    private Caps lastCaps; // streaming thread only
     private volatile Runnable onBuffer = () -> { };
 
     private GstInput(final Pipeline pipeline, final AppSink appsink, final SampleTarget target, final Consumer<String> reports)
@@ -71,8 +73,6 @@ public final class GstInput
         this.pipeline = pipeline;
         this.appsink = appsink;
         this.renderer = new SampleRenderer(target, reports);
-        appsink.set("emit-signals", true);
-        appsink.connect((AppSink.NEW_SAMPLE)this::newSample);
         final Bus bus = pipeline.getBus();
         bus.connect((Bus.EOS)source -> end(new GstOutcome(GstOutcome.End.END_OF_STREAM, null)));
         bus.connect((Bus.ERROR)(source, code, message) ->
@@ -86,7 +86,8 @@ public final class GstInput
      * has an {@code appsink} named {@value #APPSINK_NAME} is taken as it is, so that its
      * properties (e.g. {@code sync=false}) can be set. The appsink otherwise keeps GStreamer's
      * defaults: {@code sync=true} (buffers leave at their running time, as from any GStreamer
-     * sink), an unbounded queue that the callback keeps empty.
+     * sink), and holds at most {@value #APPSINK_QUEUE} buffers ({@code max-buffers}, not dropping):
+     * when the producer falls behind, the pipeline waits, as upstream of any GStreamer sink.
      *
      * @param description a pipeline description without a sink, e.g.
      *                    {@code videotestsrc is-live=true ! x264enc tune=zerolatency ! h264parse ! mpegtsmux}.
@@ -113,7 +114,7 @@ public final class GstInput
         GstRuntime.init();
         GstRuntime.requireAppSink();
         final boolean hasAppSink = description.matches("(?s).*\\bappsink\\b.*\\bname\\s*=\\s*\"?" + APPSINK_NAME + "\\b.*");
-        final String full = hasAppSink ? description : description + " ! appsink name=" + APPSINK_NAME;
+        final String full = hasAppSink ? description : description + " ! appsink name=" + APPSINK_NAME + " max-buffers=" + APPSINK_QUEUE;
         final List<GError> errors = new ArrayList<>();
         final Element element;
         try
@@ -152,7 +153,7 @@ public final class GstInput
     }
 
     /**
-     * Any thread, before {@link #run()}: a callback run on the streaming thread after each
+     * Any thread, before {@link #run()}: a callback run on the producer (the thread in {@link #run()}) after each
      * rendered buffer (the CLI's input activity, for its readiness check). It must be quick and
      * must not block.
      *
@@ -166,19 +167,32 @@ public final class GstInput
     }
 
     /**
-     * Sets the pipeline playing and blocks until it ends: end of stream, an error, or
-     * {@link #stop()}; then stops it (state NULL), after which no callback runs. Call once.
+     * The producer: sets the pipeline playing, then pulls each sample from the appsink and renders
+     * it on the calling thread until the pipeline ends: end of stream, an error, or {@link #stop()};
+     * then stops it (state NULL). Call once.
      *
      * @return how it ended.
-     * @throws InterruptedException when the calling thread is interrupted while waiting; the
-     *                              pipeline is stopped first.
+     * @throws InterruptedException when the calling thread is interrupted while waiting for the
+     *                              end of a pipeline that failed to start; the pipeline is stopped first.
      */
     public GstOutcome run() throws InterruptedException
     {
         try
         {
-            pipeline.play(); // a failed state change also posts an error on the bus
-            ended.await();
+            pipeline.play(); // a failed state change posts an error on the bus
+            try (SamplePuller puller = new SamplePuller(Natives.getRawPointer(appsink)))
+            {
+                while (puller.pull(renderer)) // false: end of stream, or flushing after end()
+                {
+                    onBuffer.run();
+                }
+            }
+            // the bus says why: an error comes before the end of stream that a failing source sends after it
+            if (!ended.await(END_TIMEOUT_S, TimeUnit.SECONDS))
+            {
+                end(appsink.isEOS() ? new GstOutcome(GstOutcome.End.END_OF_STREAM, null) :
+                    new GstOutcome(GstOutcome.End.ERROR, "the pipeline stopped without an end of stream or an error"));
+            }
         }
         finally
         {
@@ -229,56 +243,12 @@ public final class GstInput
         return renderer.streamheaderChanges();
     }
 
-    /** The streaming thread: one sample, rendered. */
-    private FlowReturn newSample(final AppSink sink)
-    {
-        final Sample sample = sink.pullSample();
-        if (sample == null)
-        {
-            return FlowReturn.EOS; // flushing or at end of stream
-        }
-        try
-        {
-            caps(sample.getCaps());
-            final Buffer buffer = sample.getBuffer();
-            int gstFlags = 0;
-            for (final BufferFlags flag : buffer.getFlags())
-            {
-                gstFlags |= flag.intValue();
-            }
-            final ByteBuffer bytes = buffer.map(false);
-            try
-            {
-                renderer.buffer(bytes, gstFlags, buffer.getPresentationTimestamp(), buffer.getDuration());
-            }
-            finally
-            {
-                buffer.unmap();
-            }
-            onBuffer.run();
-        }
-        finally
-        {
-            sample.dispose();
-        }
-        return outcome.get() == null ? FlowReturn.OK : FlowReturn.EOS;
-    }
-
     /**
-     * The streaming thread: caps compared by identity, then by content ({@code gst_caps_is_equal});
-     * text only when they changed. The wrappers are not disposed here: gst1-java-core may hand
-     * out the same wrapper for the same caps, and releases its reference when it is collected.
+     * Any thread (the caller of {@link #stop()}, GStreamer's bus dispatch, which may be a streaming
+     * thread): records the first end, and stops the pipeline from a thread of its own, so that a
+     * producer blocked in {@code pullSample} returns (appsink flushes) and no streaming thread
+     * waits for itself.
      */
-    private void caps(final Caps caps)
-    {
-        if (caps == null || caps == lastCaps || lastCaps != null && caps.isEqual(lastCaps))
-        {
-            return;
-        }
-        renderer.caps(caps.toString());
-        lastCaps = caps;
-    }
-
     private void end(final GstOutcome how)
     {
         if (outcome.compareAndSet(null, how))
@@ -288,6 +258,12 @@ public final class GstInput
                 LOG.debug("pipeline error: {}", how.message());
             }
             ended.countDown();
+            if (how.end() != GstOutcome.End.END_OF_STREAM)
+            {
+                final Thread stopper = new Thread(() -> pipeline.setState(State.NULL), "fanout-gst-stop");
+                stopper.setDaemon(true);
+                stopper.start();
+            }
         }
     }
 

@@ -40,11 +40,13 @@ class GstInputTest
         final List<int[]> buffers = Collections.synchronizedList(new ArrayList<>()); // {flags, length}
         final List<Long> keyframePts = Collections.synchronizedList(new ArrayList<>());
         final List<ByteBuffer[]> streamheaders = Collections.synchronizedList(new ArrayList<>());
+        final List<long[]> times = Collections.synchronizedList(new ArrayList<>()); // {pts, duration}
 
         @Override
         public void copy(final ByteBuffer data, final int flags, final long ptsNs, final long durationNs)
         {
             buffers.add(new int[] {flags, data.remaining()});
+            times.add(new long[] {ptsNs, durationNs});
             if ((flags & BufferFlags.DELTA_UNIT) == 0)
             {
                 keyframePts.add(ptsNs);
@@ -92,6 +94,25 @@ class GstInputTest
         assertEquals(4, input.keyframesRendered());
         assertEquals(recording.buffers.stream().mapToLong(b -> b[1]).sum(), input.bytesRendered());
         assertEquals(List.of(), reports);
+    }
+
+    /** Timestamps, sizes and flags read from GStreamer's structures arrive as GStreamer set them. */
+    @Test
+    void rawFramesCarryTheirTimestampsDurationsAndSizes() throws Exception
+    {
+        final Recording recording = new Recording();
+        final GstInput input = GstInput.parseLaunch(
+            "videotestsrc num-buffers=10 ! video/x-raw,format=I420,width=16,height=16,framerate=25/1 ! appsink name=fanout sync=false",
+            recording, line -> { });
+        assertEquals(GstOutcome.End.END_OF_STREAM, input.run().end());
+        assertEquals(10, recording.buffers.size());
+        for (int i = 0; i < 10; i++)
+        {
+            assertEquals(16 * 16 * 3 / 2, recording.buffers.get(i)[1], "an I420 frame's bytes");
+            assertEquals(BufferFlags.NONE, recording.buffers.get(i)[0], "raw video: every frame a keyframe");
+            assertEquals(i * 40_000_000L, recording.times.get(i)[0], "PTS of frame " + i);
+            assertEquals(40_000_000L, recording.times.get(i)[1], "duration at 25 fps");
+        }
     }
 
     @Test
