@@ -7,7 +7,7 @@ import com.sun.jna.Pointer;
 /**
  * The few GStreamer C functions the adapter calls once per buffer, bound with JNA's direct
  * mapping ({@code Native.register}): a native call without the proxy, wrapper objects and
- * structure reflection of gst1-java-core's API, which cost about 90 µs per buffer on the
+ * structure reflection of gst1-java-core's API, which cost 116 µs of CPU per buffer against 13 on the
  * benchmark machine (BENCHMARKS.md, "GStreamer input"). Loaded after gst1-java-core has
  * initialised GStreamer ({@link GstRuntime#init()}), from the same libraries.
  * <p>
