@@ -36,12 +36,18 @@ final class InputOptions
         description = "lines: longest buffer; longer lines are split (default: 64KiB).")
     Long maxLineLength;
 
-    @Option(names = "--source", paramLabel = "tcp://HOST:PORT|file:PATH|gst:PIPELINE",
-        description = "Read the input from an upstream sink instead of standard input, reconnecting with "
-            + "backoff (chains sinks into a fan-out tree), from a file, or from a GStreamer pipeline run in this "
+    @Option(names = "--source", paramLabel = "tcp://HOST:PORT[,...]|file:PATH|gst:PIPELINE",
+        description = "Read the input from an upstream sink instead of standard input (chains sinks into a fan-out "
+            + "tree; a comma-separated list fails over to the next upstream when one closes, fails or goes "
+            + "silent, cycling with backoff), from a file, or from a GStreamer pipeline run in this "
             + "process (gst-launch syntax, without the sink: keyframe flags, timestamps and the caps "
             + "streamheader are kept; needs GStreamer 1.x installed).")
     String source;
+
+    @Option(names = "--source-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+        description = "--source tcp://: an upstream that sends nothing for this long is left for the next "
+            + "(default: 5s).")
+    Long sourceTimeoutNs;
 
     @Option(names = "--demo",
         description = "Serve the built-in demo: an MPEG-TS clip (H.264 and AAC, a keyframe every second) looped "
@@ -62,6 +68,12 @@ final class InputOptions
     @Option(names = "--rate", paramLabel = "BITRATE", converter = BitRateConverter.class,
         description = "--pace for raw and lines: the stream's bit rate (64kbit, 4.5Mbit).")
     Long rateBits;
+
+    /** @return {@code --source-timeout} in ns, or its default. */
+    long sourceTimeoutNs()
+    {
+        return sourceTimeoutNs == null ? UpstreamChannel.DEFAULT_SILENCE_NS : sourceTimeoutNs;
+    }
 
     /** @return the GStreamer pipeline of {@code --source gst:}, after {@link #check()}; or null. */
     String pipeline()
@@ -105,7 +117,15 @@ final class InputOptions
         {
             throw new UsageException("--loop needs --source file:PATH (standard input and upstreams cannot restart)");
         }
-        if (pace && parsedSource != null && parsedSource.upstream() != null)
+        if (sourceTimeoutNs != null && (parsedSource == null || parsedSource.upstreams() == null))
+        {
+            throw new UsageException("--source-timeout applies to --source tcp://");
+        }
+        if (sourceTimeoutNs != null && sourceTimeoutNs <= 0)
+        {
+            throw new UsageException("--source-timeout must be above 0");
+        }
+        if (pace && parsedSource != null && parsedSource.upstreams() != null)
         {
             throw new UsageException("--pace applies to files and standard input: an upstream sink is live already");
         }

@@ -12,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The input the options describe: standard input, an upstream sink ({@code tcp://}), a file
@@ -28,10 +29,11 @@ final class Inputs
     }
 
     /** A {@code --source}: an upstream sink, a file, or a GStreamer pipeline run in process. */
-    record Source(InetSocketAddress upstream, Path file, String pipeline)
+    record Source(List<InetSocketAddress> upstreams, Path file, String pipeline)
     {
         /**
-         * @param uri {@code tcp://HOST:PORT}, {@code file:PATH} or {@code gst:PIPELINE}.
+         * @param uri {@code tcp://HOST:PORT} (or several, separated by commas: failover), {@code file:PATH}
+         *            or {@code gst:PIPELINE}.
          * @return the source.
          * @throws UsageException naming the option, for anything else, a file that cannot be read or an empty pipeline.
          */
@@ -57,7 +59,7 @@ final class Inputs
             }
             try
             {
-                return new Source(UpstreamChannel.parse(uri), null, null);
+                return new Source(UpstreamChannel.parseList(uri), null, null);
             }
             catch (final IllegalArgumentException ex)
             {
@@ -66,8 +68,8 @@ final class Inputs
         }
     }
 
-    /** The opened input, and its pacing when paced (for the statistics). */
-    record Opened(ReadableByteChannel channel, PacedChannel paced)
+    /** The opened input, its pacing when paced, its upstreams when relaying (for the statistics). */
+    record Opened(ReadableByteChannel channel, PacedChannel paced, UpstreamChannel upstream)
     {
     }
 
@@ -85,6 +87,7 @@ final class Inputs
         final Source source = options.parsedSource;
         final InputFormat format = options.format;
         ReadableByteChannel in;
+        UpstreamChannel upstream = null;
         if (options.demo)
         {
             in = new LoopingChannel(Inputs::openDemo, true, true, err::println);
@@ -99,11 +102,12 @@ final class Inputs
         }
         else
         {
-            in = new UpstreamChannel(source.upstream(), upstreamReset, err);
+            upstream = new UpstreamChannel(source.upstreams(), options.sourceTimeoutNs(), upstreamReset, err);
+            in = upstream;
         }
         if (!options.pace)
         {
-            return new Opened(in, null);
+            return new Opened(in, null, upstream);
         }
         final PacedChannel paced;
         switch (format)
@@ -118,7 +122,7 @@ final class Inputs
                 paced = PacedChannel.rate(in, options.rateBits());
                 break;
         }
-        return new Opened(paced, paced);
+        return new Opened(paced, paced, upstream);
     }
 
     private static ReadableByteChannel openDemo() throws IOException

@@ -241,6 +241,8 @@ public final class SinkCli implements Callable<Integer>
     private volatile GstInput pipeline;
     private final Object pumpLock = new Object();
     private volatile PacedChannel paced;
+    /** The relay's upstreams once open, for the metrics; null otherwise. */
+    private volatile UpstreamChannel upstream;
     private volatile boolean stopping;
     private volatile ReadableByteChannel reading;
 
@@ -520,7 +522,7 @@ public final class SinkCli implements Callable<Integer>
         {
             try
             {
-                adminServer = new AdminServer(adminAddress, frontEnd, new SinkMetrics(frontEnd, framer, () -> paced), inputActivity,
+                adminServer = new AdminServer(adminAddress, frontEnd, new SinkMetrics(frontEnd, framer, () -> paced, () -> upstream), inputActivity,
                     readyTimeoutNs, httpHandshake == null ? ch -> null : httpHandshake::path);
                 adminServer.start();
             }
@@ -549,6 +551,7 @@ public final class SinkCli implements Callable<Integer>
             {
                 final Inputs.Opened opened = Inputs.open(input, stdin, framer::reset, err);
                 paced = opened.paced();
+                upstream = opened.upstream();
                 pump(framer, opened.channel());
                 framer.finish();
             }

@@ -35,8 +35,10 @@ final class SinkMetrics
      * @param frontEnd the server, for its refusal and accept-failure counts.
      * @param framer   the input framer, for buffers rendered and input errors.
      * @param pacing   the input's pacing once the input is open (null until then, or when not paced).
+     * @param upstream the relay's upstreams once the input is open (null until then, or when not relaying).
      */
-    SinkMetrics(final FrontEnd frontEnd, final Framer framer, final Supplier<PacedChannel> pacing)
+    SinkMetrics(final FrontEnd frontEnd, final Framer framer, final Supplier<PacedChannel> pacing,
+        final Supplier<UpstreamChannel> upstream)
     {
         this.sink = frontEnd.sink();
         gauge("fanout_clients", "Clients connected.", () -> stats().numHandles());
@@ -60,6 +62,23 @@ final class SinkMetrics
                 final PacedChannel paced = pacing.get();
                 return paced == null ? 0 : paced.lateNs() / 1e9;
             });
+        counter("fanout_upstream_connects", "Connections made to an upstream sink (--source tcp://).", () ->
+        {
+            final UpstreamChannel channel = upstream.get();
+            return channel == null ? 0 : channel.connects();
+        });
+        CounterWithCallback.builder().name("fanout_upstream_switches")
+            .help("Times the relay left its upstream for the next one of --source, by reason.")
+            .labelNames("reason")
+            .callback(cb ->
+            {
+                final UpstreamChannel channel = upstream.get();
+                for (final UpstreamChannel.Reason reason : UpstreamChannel.Reason.values())
+                {
+                    cb.call(channel == null ? 0 : channel.switches(reason), reason.label());
+                }
+            })
+            .register(registry);
         counter("fanout_accept_failures", "Accepts that failed (out of file descriptors, ...).",
             frontEnd::acceptFailures);
         CounterWithCallback.builder().name("fanout_client_removals").help("Clients removed, by status.")
