@@ -12,11 +12,28 @@ enum InputFormat
     /** One buffer per text line. */
     lines("text/plain; charset=utf-8");
 
+    /** The GStreamer caps a GDP-served stream of this format announces ({@code --serve-format gdp}). */
+    private static final String MPEGTS_CAPS = "video/mpegts, systemstream=(boolean)true, packetsize=(int)188";
+
     private final String contentType;
 
     InputFormat(final String contentType)
     {
         this.contentType = contentType;
+    }
+
+    /** @return the caps of the caps record that {@code --serve-format gdp} sends first. */
+    String caps()
+    {
+        switch (this)
+        {
+            case mpegts:
+                return MPEGTS_CAPS;
+            case lines:
+                return "text/x-raw, format=(string)utf8";
+            default:
+                return "application/octet-stream";
+        }
     }
 
     /** @return the Content-Type answered to HTTP clients ({@code --http}). */

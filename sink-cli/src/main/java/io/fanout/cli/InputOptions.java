@@ -44,6 +44,20 @@ final class InputOptions
             + "streamheader are kept; needs GStreamer 1.x installed).")
     String source;
 
+    @Option(names = "--serve-format", paramLabel = "same|gdp",
+        description = "What clients get: the input's bytes (same, the default), or GDP records (gdp), which carry "
+            + "each buffer's keyframe flag, timestamps and the streamheader to edges that read --format gdp.")
+    ServeFormat serveFormat = ServeFormat.same;
+
+    /** The {@code --serve-format} values. */
+    enum ServeFormat
+    {
+        /** The input's bytes, as framed. */
+        same,
+        /** GDP records (docs/gdp.md), one per buffer, the streamheader in a caps record. */
+        gdp
+    }
+
     @Option(names = "--source-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
         description = "--source tcp://: an upstream that sends nothing for this long is left for the next "
             + "(default: 5s).")
@@ -68,6 +82,12 @@ final class InputOptions
     @Option(names = "--rate", paramLabel = "BITRATE", converter = BitRateConverter.class,
         description = "--pace for raw and lines: the stream's bit rate (64kbit, 4.5Mbit).")
     Long rateBits;
+
+    /** @return the Content-Type answered to HTTP clients: the format's, or GDP's when served as GDP. */
+    String contentType()
+    {
+        return serveFormat == ServeFormat.gdp ? InputFormat.gdp.contentType() : format.contentType();
+    }
 
     /** @return {@code --source-timeout} in ns, or its default. */
     long sourceTimeoutNs()

@@ -12,6 +12,7 @@ import io.fanout.gst.GstInput;
 import io.fanout.gst.GstOutcome;
 import io.fanout.gst.GstUnavailableException;
 import io.fanout.sink.format.Framer;
+import io.fanout.sink.format.ProducerPort;
 import io.fanout.cli.input.PacedChannel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -444,7 +445,7 @@ public final class SinkCli implements Callable<Integer>
         {
             return usage("--host " + host + " cannot be resolved");
         }
-        final HttpHandshake httpHandshake = http ? new HttpHandshake(input.format.contentType(), httpTimeoutNs) : null;
+        final HttpHandshake httpHandshake = http ? new HttpHandshake(input.contentType(), httpTimeoutNs) : null;
         final Reload rules;
         try
         {
@@ -468,10 +469,11 @@ public final class SinkCli implements Callable<Integer>
             });
         }
         final MultiSocketSink sink = frontEnd.sink();
+        final ProducerPort port = Framers.port(input, sink);
         final Framer framer; // with --source gst: never pumped (the pipeline renders); the metrics read its error kinds
         try
         {
-            framer = Framers.create(input, sink, err);
+            framer = Framers.create(input, port, err);
         }
         catch (final IllegalArgumentException ex)
         {
@@ -483,7 +485,7 @@ public final class SinkCli implements Callable<Integer>
         {
             try
             {
-                gst = GstInput.parseLaunch(input.pipeline(), sink, line -> err.println("sink-cli: " + line));
+                gst = GstInput.parseLaunch(input.pipeline(), port, line -> err.println("sink-cli: " + line));
             }
             catch (final GstUnavailableException ex)
             {

@@ -69,6 +69,42 @@ class GstSourceIT
     }
 
     /**
+     * Tiers keep the metadata: an origin serves GDP (--serve-format gdp) and an edge reads it
+     * (--format gdp) without parsing the MPEG-TS; a viewer joining the edge gets the streamheader
+     * (PAT, PMT) and a keyframe first, from the flags the origin's pipeline set, and decodes.
+     */
+    @Test
+    void anEdgeReadingGdpFromTheOriginStartsItsViewersOnPatPmtKeyframe() throws Exception
+    {
+        try (CliProcess origin = CliProcess.start("--port", "0", "--sync-method", "latest-keyframe", "--serve-format", "gdp",
+            "--source", "gst:" + LIVE_H264 + " ! mpegtsmux"))
+        {
+            final int originPort = origin.awaitPort();
+            try (CliProcess edge = CliProcess.start("--port", "0", "--sync-method", "latest-keyframe", "--format", "gdp",
+                "--source", "tcp://127.0.0.1:" + originPort))
+            {
+                final int port = edge.awaitPort();
+                edge.awaitLine(l -> l.contains("reading from upstream"), WAIT);
+                final byte[] late;
+                try (Viewer first = Viewer.connect(port))
+                {
+                    first.await(ts -> ts.length > 20 * TsCheck.SIZE && TsCheck.pcrProgressSeconds(ts, TsCheck.program(ts).pcrPid()) >= 1.5,
+                        "1.5 s through the edge", edge);
+                    try (Viewer joining = Viewer.connect(port))
+                    {
+                        joining.await(ts -> ts.length > 20 * TsCheck.SIZE &&
+                            TsCheck.pcrProgressSeconds(ts, TsCheck.program(ts).pcrPid()) >= 2.5, "2.5 s through the edge", edge);
+                        late = joining.stop();
+                    }
+                }
+                TsCheck.assertStartsWithPatPmtKeyframe(late, "a viewer of a GDP-fed edge");
+                TsCheck.assertContinuity(late, 2, "a viewer of a GDP-fed edge");
+                assertDecodes(late, "gdp-edge");
+            }
+        }
+    }
+
+    /**
      * The caps streamheader (flvmux: the FLV header, metadata and the AVC sequence header) is
      * what every joining client gets first, and then a keyframe.
      */

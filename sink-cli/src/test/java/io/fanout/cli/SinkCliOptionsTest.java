@@ -121,7 +121,14 @@ class SinkCliOptionsTest
         "--source udp://host:1|--source",
         "--backpressure=soon|--backpressure",
         "--pace --format mpegts --source tcp://127.0.0.1:1|--pace applies to files and standard input",
-        "--backpressure=0s|--backpressure 0s must be a positive duration"})
+        "--backpressure=0s|--backpressure 0s must be a positive duration",
+        "--source-timeout 2s|--source-timeout applies to --source tcp://",
+        "--source-timeout 0s --source tcp://127.0.0.1:1|--source-timeout must be above 0",
+        "--source tcp://127.0.0.1:1,|--source",
+        "--serve-format mp4|--serve-format",
+        "--source gst:videotestsrc --format mpegts|--format does not apply to --source gst:",
+        "--source gst:videotestsrc --pace|--pace applies to files and standard input",
+        "--source gst:|--source gst: needs a pipeline"})
     void inputOptionsThatDoNotFitExitTwoNamingTheOption(final String args, final String message)
     {
         final String[] result = run(args.split(" "));

@@ -1,6 +1,7 @@
 package io.fanout.gst;
 
 import io.fanout.sink.MultiSocketSink;
+import io.fanout.sink.format.ProducerPort;
 import org.freedesktop.gstreamer.Bin;
 import org.freedesktop.gstreamer.Bus;
 import org.freedesktop.gstreamer.Element;
@@ -102,7 +103,24 @@ public final class GstInput
     public static GstInput parseLaunch(final String description, final MultiSocketSink sink, final Consumer<String> reports)
         throws GstUnavailableException
     {
-        return parseLaunch(description, SampleTarget.of(Objects.requireNonNull(sink, "sink")), reports);
+        return parseLaunch(description, SampleTarget.of(ProducerPort.of(Objects.requireNonNull(sink, "sink"))), reports);
+    }
+
+    /**
+     * As {@link #parseLaunch(String, MultiSocketSink, Consumer)}, rendering into any producer port:
+     * a {@link io.fanout.sink.format.GdpPayloader} serves the pipeline's buffers as GDP records.
+     *
+     * @param description a pipeline description without a sink.
+     * @param port        what to render into; the input is its only producer.
+     * @param reports     receives one line per problem that does not end the input.
+     * @return the input, not playing yet.
+     * @throws GstUnavailableException  when GStreamer's libraries or its appsink cannot be loaded.
+     * @throws IllegalArgumentException when the description does not parse.
+     */
+    public static GstInput parseLaunch(final String description, final ProducerPort port, final Consumer<String> reports)
+        throws GstUnavailableException
+    {
+        return parseLaunch(description, SampleTarget.of(Objects.requireNonNull(port, "port")), reports);
     }
 
     /** {@link #parseLaunch(String, MultiSocketSink, Consumer)} into any target: tests record what the sink would get. */

@@ -1,6 +1,7 @@
 package io.fanout.gst;
 
 import io.fanout.sink.MultiSocketSink;
+import io.fanout.sink.format.ProducerPort;
 
 import java.nio.ByteBuffer;
 
@@ -24,10 +25,10 @@ interface SampleTarget
     void setStreamheader(ByteBuffer... headers);
 
     /**
-     * @param sink the sink.
-     * @return a target that calls it.
+     * @param port the sink, or what stands in front of it.
+     * @return a target that copies into claimed memory and commits.
      */
-    static SampleTarget of(final MultiSocketSink sink)
+    static SampleTarget of(final ProducerPort port)
     {
         return new SampleTarget()
         {
@@ -35,14 +36,14 @@ interface SampleTarget
             public void copy(final ByteBuffer data, final int flags, final long ptsNs, final long durationNs)
             {
                 final int length = data.remaining();
-                sink.claim(length).put(data);
-                sink.commit(length, flags, ptsNs, durationNs);
+                port.claim(length).put(data);
+                port.commit(length, flags, ptsNs, durationNs);
             }
 
             @Override
             public void setStreamheader(final ByteBuffer... headers)
             {
-                sink.setStreamheader(headers);
+                port.setStreamheader(headers);
             }
         };
     }

@@ -190,6 +190,19 @@ public final class GdpFramer implements Framer
         this(ProducerPort.of(Objects.requireNonNull(sink, "sink")), strict, maxPayloadBytes, DEFAULT_READ_AHEAD, reports);
     }
 
+    /**
+     * A framer with the default maximum payload that renders into any producer port (a relay
+     * that serves GDP again: {@link GdpPayloader}).
+     *
+     * @param port    the port to render into; this framer is its only producer.
+     * @param strict  true to throw {@link GdpFormatException} at the first bad record.
+     * @param reports receives one line per bad record or other input problem.
+     */
+    public GdpFramer(final ProducerPort port, final boolean strict, final Consumer<String> reports)
+    {
+        this(port, strict, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_READ_AHEAD, reports);
+    }
+
     /** The seam for tests: any producer port, any read-ahead (&gt;= 1). */
     GdpFramer(
         final ProducerPort port, final boolean strict, final int maxPayloadBytes, final int readAhead,

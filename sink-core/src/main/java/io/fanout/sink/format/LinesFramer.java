@@ -38,8 +38,15 @@ public final class LinesFramer implements Framer
         this(ProducerPort.of(sink), maxLineLength);
     }
 
-    // the seam for tests: any producer port
-    LinesFramer(final ProducerPort sink, final int maxLineLength)
+    /**
+     * A framer that renders into any producer port: a {@link GdpPayloader} to serve GDP, a
+     * recording fake in tests.
+     *
+     * @param sink          the port to render into; this framer is its only producer.
+     * @param maxLineLength the longest buffer in bytes, &gt;= 1.
+     * @throws IllegalArgumentException for a length under 1.
+     */
+    public LinesFramer(final ProducerPort sink, final int maxLineLength)
     {
         if (maxLineLength < 1)
         {

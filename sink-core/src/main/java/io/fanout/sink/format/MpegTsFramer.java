@@ -135,7 +135,17 @@ public final class MpegTsFramer implements Framer
         this(ProducerPort.of(sink), blocksize, keyframePid, reports);
     }
 
-    MpegTsFramer(final ProducerPort sink, final int blocksize, final KeyframePid keyframePid,
+    /**
+     * A framer that renders into any producer port: a {@link GdpPayloader} to serve GDP, a
+     * recording fake in tests. The parameters are those of the sink's constructor.
+     *
+     * @param sink        the port to render into; this framer is its only producer.
+     * @param blocksize   the most bytes read at once, &gt;= 1.
+     * @param keyframePid which PIDs' random access points start keyframes.
+     * @param reports     receives one line per bad input event; producer thread.
+     * @throws IllegalArgumentException for a blocksize under 1.
+     */
+    public MpegTsFramer(final ProducerPort sink, final int blocksize, final KeyframePid keyframePid,
         final Consumer<String> reports)
     {
         if (blocksize < 1)

@@ -6,12 +6,12 @@ import java.nio.ByteBuffer;
 
 /**
  * The producer side of a {@link MultiSocketSink} as a framer uses it: claim direct memory, read
- * into it, then commit or discard the oldest uncommitted bytes, and set the streamheader. A seam,
- * so that a framer can be tested against a recording fake without sockets; {@link #of} is the
- * real sink. Every method has the contract of the sink's method of the same name. Producer
- * thread only.
+ * into it, then commit or discard the oldest uncommitted bytes, and set the streamheader. What a
+ * framer renders into: {@link #of} is the sink itself, {@link GdpPayloader} serves the stream as
+ * GDP records, and tests use recording fakes without sockets. Every method has the contract of
+ * the sink's method of the same name. Producer thread only.
  */
-interface ProducerPort
+public interface ProducerPort
 {
     /** @see MultiSocketSink#claim(int) */
     ByteBuffer claim(int minFree);
@@ -37,7 +37,7 @@ interface ProducerPort
         return new SinkProducerPort(java.util.Objects.requireNonNull(sink, "sink"));
     }
 
-    /** The real sink's producer methods. */
+    /** The real sink's producer methods (through {@link #of}). */
     record SinkProducerPort(MultiSocketSink sink) implements ProducerPort
     {
         @Override

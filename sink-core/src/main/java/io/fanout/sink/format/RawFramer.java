@@ -32,8 +32,15 @@ public final class RawFramer implements Framer
         this(ProducerPort.of(sink), blocksize);
     }
 
-    // the seam for tests: any producer port
-    RawFramer(final ProducerPort sink, final int blocksize)
+    /**
+     * A framer that renders into any producer port: a {@link GdpPayloader} to serve GDP, a
+     * recording fake in tests.
+     *
+     * @param sink      the port to render into; this framer is its only producer.
+     * @param blocksize the largest buffer in bytes, &gt;= 1.
+     * @throws IllegalArgumentException for a blocksize under 1.
+     */
+    public RawFramer(final ProducerPort sink, final int blocksize)
     {
         if (blocksize < 1)
         {
