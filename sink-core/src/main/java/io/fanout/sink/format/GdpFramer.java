@@ -158,6 +158,8 @@ public final class GdpFramer implements Framer
     private long buffers;
     private long bytes;
     private long headerBuffersDropped;
+    /** A dropped HEADER buffer was a keyframe: the next rendered buffer carries the mark. */
+    private boolean keyframePending;
     private long capsRecords;
     private long streamheaderChanges;
     private long eventsIgnored;
@@ -284,6 +286,7 @@ public final class GdpFramer implements Framer
         payloadLength = 0;
         skipRemaining = 0;
         skippingBad = false;
+        keyframePending = false;
         recordOffset = bytesRead;
         scanFrom = bytesRead;
     }
@@ -509,7 +512,7 @@ public final class GdpFramer implements Framer
     private void buffer(final int base, final int at)
     {
         final int gstFlags = u16(base + AT_BUFFER_FLAGS);
-        final int flags = ((gstFlags & GST_DELTA_UNIT) != 0 ? BufferFlags.DELTA_UNIT : 0)
+        int flags = ((gstFlags & GST_DELTA_UNIT) != 0 ? BufferFlags.DELTA_UNIT : 0)
             | ((gstFlags & GST_HEADER) != 0 ? BufferFlags.HEADER : 0);
         final long pts = time(base + AT_PTS);
         final long duration = time(base + AT_DURATION);
@@ -518,7 +521,13 @@ public final class GdpFramer implements Framer
         {
             port.discard(payloadLength); // docs/semantics.md §4.1, as MultiSocketSink.render
             headerBuffersDropped++;
+            keyframePending |= (flags & BufferFlags.DELTA_UNIT) == 0; // docs/gdp.md §9: the mark moves on
             return;
+        }
+        if (keyframePending)
+        {
+            keyframePending = false;
+            flags &= ~BufferFlags.DELTA_UNIT;
         }
         port.commit(payloadLength, flags, pts, duration);
         buffers++;

@@ -325,7 +325,8 @@ class GdpFramerTest
         assertEquals(2, run.framer.headerBuffersDropped());
         final List<Published> out = run.published();
         assertEquals(4, out.size());
-        assertEquals(List.of(false, false, true, false), out.stream().map(p -> BufferFlags.isKeyframe(p.flags())).toList());
+        // the dropped PAT was the keyframe mark: the first video packet after it carries it (docs/gdp.md §9)
+        assertEquals(List.of(true, false, true, false), out.stream().map(p -> BufferFlags.isKeyframe(p.flags())).toList());
         assertBuffer(out.get(2), laterPat, BufferFlags.HEADER, 266_666_666, MultiSocketSink.CLOCK_TIME_NONE);
         assertEquals(List.of("sh:2"), run.port.outline().subList(0, 1));
         assertEquals(0, run.framer.badRecords());
@@ -639,6 +640,7 @@ class GdpFramerTest
         final GdpWriter w = new GdpWriter().crc(random.nextInt(5) > 0, random.nextBoolean());
         final List<String> expected = new ArrayList<>();
         List<byte[]> header = List.of();
+        boolean keyframePending = false;
         for (int i = 0; i < records; i++)
         {
             final int kind = random.nextInt(10);
@@ -669,9 +671,14 @@ class GdpFramerTest
                 final int gst = (random.nextBoolean() ? GST_DELTA_UNIT : 0) | (random.nextInt(3) == 0 ? GST_HEADER : 0);
                 w.buffer(payload, random.nextBoolean() ? NONE : random.nextLong() & Long.MAX_VALUE, NONE, gst);
                 final boolean dropped = (gst & GST_HEADER) != 0 && reuse;
-                if (!dropped)
+                if (dropped)
                 {
-                    expected.add(line(payload, gst));
+                    keyframePending |= (gst & GST_DELTA_UNIT) == 0; // docs/gdp.md §9: the mark moves to the next buffer
+                }
+                else
+                {
+                    expected.add(line(payload, keyframePending ? gst & ~GST_DELTA_UNIT : gst));
+                    keyframePending = false;
                 }
             }
         }
