@@ -469,11 +469,11 @@ public final class SinkCli implements Callable<Integer>
             });
         }
         final MultiSocketSink sink = frontEnd.sink();
-        final ProducerPort port = Framers.port(input, sink);
+        final ProducerPort into = Framers.port(input, sink); // the sink, or GDP records in front of it
         final Framer framer; // with --source gst: never pumped (the pipeline renders); the metrics read its error kinds
         try
         {
-            framer = Framers.create(input, port, err);
+            framer = Framers.create(input, into, err);
         }
         catch (final IllegalArgumentException ex)
         {
@@ -485,7 +485,7 @@ public final class SinkCli implements Callable<Integer>
         {
             try
             {
-                gst = GstInput.parseLaunch(input.pipeline(), port, line -> err.println("sink-cli: " + line));
+                gst = GstInput.parseLaunch(input.pipeline(), into, line -> err.println("sink-cli: " + line));
             }
             catch (final GstUnavailableException ex)
             {

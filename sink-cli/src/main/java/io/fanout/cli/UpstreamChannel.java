@@ -209,7 +209,8 @@ final class UpstreamChannel implements ReadableByteChannel
         closeChannel();
         switches.incrementAndGet(reason.ordinal());
         index = (index + 1) % upstreams.size();
-        err.println("sink-cli: upstream " + uri(left) + " " + what + "; switching to " + uri(upstreams.get(index)));
+        err.println("sink-cli: upstream " + uri(left) + " " + what + "; " +
+            (upstreams.size() == 1 ? "reconnecting" : "switching to " + uri(upstreams.get(index))));
         onSwitch.run();
     }
 
