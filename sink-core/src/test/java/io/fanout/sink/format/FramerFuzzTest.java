@@ -145,6 +145,8 @@ class FramerFuzzTest
         check(port.committed == framer.bytesRendered() && port.discarded == framer.bytesSkipped(),
             "the counters are what reached the sink");
         check(framer.bytesSkipped() == 0 || !reports.isEmpty(), "skipped bytes are reported");
+        check(reports.stream().filter(r -> r.startsWith("mpegts: lost sync at")).count() == framer.syncLosses(),
+            "each burst of lost sync is reported once: " + framer.syncLosses() + " bursts, reports " + reports);
         final List<RecordingPort.Published> buffers = port.published;
         check(buffers.size() == framer.buffersRendered(), "buffersRendered counts the commits");
         final Set<String> packets = new HashSet<>();
