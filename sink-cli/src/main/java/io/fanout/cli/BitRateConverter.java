@@ -22,7 +22,8 @@ final class BitRateConverter implements CommandLine.ITypeConverter<Long>
     {
         final String value = text.trim().toLowerCase(Locale.ROOT);
         int split = 0;
-        while (split < value.length() && (Character.isDigit(value.charAt(split)) || value.charAt(split) == '.'))
+        // ASCII digits only: Character.isDigit (and BigDecimal) take any script's digits, '٩' included
+        while (split < value.length() && (value.charAt(split) >= '0' && value.charAt(split) <= '9' || value.charAt(split) == '.'))
         {
             split++;
         }

@@ -17,6 +17,8 @@ final class Cidr
 {
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
+    /** A prefix length: decimal digits only (Integer.parseInt also takes "+8", "-0" and other scripts' digits). */
+    private static final Pattern PREFIX = Pattern.compile("[0-9]{1,3}");
 
     private final byte[] network;
     private final int prefix;
@@ -53,15 +55,11 @@ final class Cidr
             throw new IllegalArgumentException("'" + text + "' is not an IPv4 or IPv6 address block (10.0.0.0/8, ::1/128)");
         }
         final int bits = bytes.length * 8;
-        final int prefix;
-        try
-        {
-            prefix = slash < 0 ? bits : Integer.parseInt(trimmed.substring(slash + 1));
-        }
-        catch (final NumberFormatException ex)
+        if (slash >= 0 && !PREFIX.matcher(trimmed.substring(slash + 1)).matches())
         {
             throw new IllegalArgumentException("'" + text + "': the prefix length is not a number");
         }
+        final int prefix = slash < 0 ? bits : Integer.parseInt(trimmed.substring(slash + 1));
         if (prefix < 0 || prefix > bits)
         {
             throw new IllegalArgumentException("'" + text + "': the prefix length must be 0.." + bits);

@@ -2,12 +2,15 @@ package io.fanout.cli;
 
 import picocli.CommandLine;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Parses a duration with a unit into nanoseconds: {@code 500ms}, {@code 2s}, {@code 1m},
- * {@code 1h}, {@code 250us}, {@code 100ns}; a bare number is seconds.
+ * {@code 1h}, {@code 250us}, {@code 100ns}; a bare number is seconds. The number is decimal (ASCII digits, at
+ * most one point) and the value exact, rounded down to whole nanoseconds.
  */
 final class DurationConverter implements CommandLine.ITypeConverter<Long>
 {
@@ -21,7 +24,8 @@ final class DurationConverter implements CommandLine.ITypeConverter<Long>
     {
         final String value = text.trim().toLowerCase(Locale.ROOT);
         int split = 0;
-        while (split < value.length() && (Character.isDigit(value.charAt(split)) || value.charAt(split) == '.'))
+        // ASCII digits only: Character.isDigit takes any script's digits
+        while (split < value.length() && (value.charAt(split) >= '0' && value.charAt(split) <= '9' || value.charAt(split) == '.'))
         {
             split++;
         }
@@ -29,10 +33,10 @@ final class DurationConverter implements CommandLine.ITypeConverter<Long>
         {
             throw new CommandLine.TypeConversionException("'" + text + "' is not a duration (examples: 500ms, 2s, 1m)");
         }
-        final double number;
+        final BigDecimal number;
         try
         {
-            number = Double.parseDouble(value.substring(0, split));
+            number = new BigDecimal(value.substring(0, split));
         }
         catch (final NumberFormatException ex)
         {
@@ -65,11 +69,12 @@ final class DurationConverter implements CommandLine.ITypeConverter<Long>
                 throw new CommandLine.TypeConversionException(
                     "'" + text + "' has an unknown unit (use ns, us, ms, s, m or h)");
         }
-        final double ns = number * unitNs;
-        if (ns > Long.MAX_VALUE)
+        // exact decimal arithmetic, rounded down to whole ns: through a double, 0.071m was 4259999999 ns
+        final BigDecimal ns = number.multiply(BigDecimal.valueOf(unitNs)).setScale(0, RoundingMode.DOWN);
+        if (ns.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0)
         {
             throw new CommandLine.TypeConversionException("'" + text + "' is too long");
         }
-        return (long)ns;
+        return ns.longValueExact();
     }
 }

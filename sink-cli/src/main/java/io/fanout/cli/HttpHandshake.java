@@ -70,8 +70,8 @@ final class HttpHandshake implements Handshake
         final byte[] bytes = new byte[end];
         request.get(0, bytes);
         final String head = new String(bytes, StandardCharsets.ISO_8859_1);
-        final String[] parts = head.split("\r?\n", 2)[0].split(" ");
-        if (parts.length != 3 || !parts[2].startsWith("HTTP/") || parts[1].isEmpty())
+        final String[] parts = head.split("\r?\n", 2)[0].split(" ", -1);
+        if (!requestLine(parts))
         {
             return refuse("400 Bad Request");
         }
@@ -83,7 +83,15 @@ final class HttpHandshake implements Handshake
         final Tokens required = tokens;
         if (required != null)
         {
-            final String token = Tokens.presented(parts[1], head);
+            final String token;
+            try
+            {
+                token = Tokens.presented(parts[1], head);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                return refuse("400 Bad Request"); // ?token= with a broken %-escape: a malformed request, README --http
+            }
             if (token == null)
             {
                 return unauthorized("401 Unauthorized", "WWW-Authenticate: Bearer\r\n");
@@ -166,6 +174,46 @@ final class HttpHandshake implements Handshake
     private static ByteBuffer status(final String status, final String headers)
     {
         return ascii("HTTP/1.0 " + status + "\r\n" + headers + "Content-Length: 0\r\nConnection: close\r\n\r\n");
+    }
+
+    /**
+     * A malformed request gets 400 (README, "The command line", {@code --http}): the request line
+     * must be {@code METHOD SP TARGET SP HTTP/x.y} (RFC 9112 §3), one space apart, the method a
+     * token, the target visible ASCII (no control byte, space or byte over 0x7E: the path is
+     * logged and kept), the version {@code HTTP/} DIGIT {@code .} DIGIT.
+     *
+     * @param parts the request line split at every space.
+     * @return whether it is a well-formed request line.
+     */
+    static boolean requestLine(final String[] parts)
+    {
+        if (parts.length != 3 || parts[0].isEmpty() || parts[1].isEmpty())
+        {
+            return false;
+        }
+        for (int i = 0; i < parts[0].length(); i++)
+        {
+            final char c = parts[0].charAt(i);
+            if (c > 0x7E || !(Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0))
+            {
+                return false;
+            }
+        }
+        for (int i = 0; i < parts[1].length(); i++)
+        {
+            if (parts[1].charAt(i) < 0x21 || parts[1].charAt(i) > 0x7E)
+            {
+                return false;
+            }
+        }
+        final String version = parts[2];
+        return version.length() == 8 && version.startsWith("HTTP/") && isDigit(version.charAt(5)) &&
+            version.charAt(6) == '.' && isDigit(version.charAt(7));
+    }
+
+    private static boolean isDigit(final char c)
+    {
+        return c >= '0' && c <= '9';
     }
 
     /** @return the length of the request head through its blank line, or -1 if not complete yet. */

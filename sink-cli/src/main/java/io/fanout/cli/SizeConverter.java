@@ -20,7 +20,8 @@ final class SizeConverter implements CommandLine.ITypeConverter<Long>
     {
         final String value = text.trim().toLowerCase(Locale.ROOT);
         int split = 0;
-        while (split < value.length() && Character.isDigit(value.charAt(split)))
+        // ASCII digits only: Character.isDigit (and Long.parseLong) take any script's digits, '٤' included
+        while (split < value.length() && value.charAt(split) >= '0' && value.charAt(split) <= '9')
         {
             split++;
         }

@@ -70,6 +70,7 @@ final class Tokens
      * @param target the request target ({@code /live?token=T}).
      * @param head   the whole request head.
      * @return the token the request presents ({@code ?token=} or {@code Authorization: Bearer}), or null.
+     * @throws IllegalArgumentException when the {@code ?token=} value has a broken %-escape (URLDecoder).
      */
     static String presented(final String target, final String head)
     {

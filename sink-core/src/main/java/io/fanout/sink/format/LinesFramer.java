@@ -27,6 +27,7 @@ public final class LinesFramer implements Framer
     private long buffers;
     private long bytes;
     private long splitLines;
+    private long bytesSkipped;
 
     /**
      * @param sink          the sink to render into.
@@ -99,10 +100,17 @@ public final class LinesFramer implements Framer
         scanned = 0;
     }
 
+    /**
+     * The input was interrupted (a relay reconnects): a partial line is dropped and counted in
+     * {@link #bytesSkipped()}, as the other framers count what reset drops, so that every input
+     * byte is rendered, skipped or still held (Framer#reset; docs/gdp.md §9 for GDP's rule).
+     */
     @Override
     public void reset()
     {
-        sink.discard(sink.uncommitted());
+        final int partial = sink.uncommitted();
+        sink.discard(partial);
+        bytesSkipped += partial;
         scanned = 0;
     }
 
@@ -122,6 +130,12 @@ public final class LinesFramer implements Framer
     public long splitLines()
     {
         return splitLines;
+    }
+
+    /** @return input bytes dropped: a partial line when the input was reset. */
+    public long bytesSkipped()
+    {
+        return bytesSkipped;
     }
 
     private void publish(final int length)

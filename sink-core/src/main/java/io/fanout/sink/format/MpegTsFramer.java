@@ -205,7 +205,8 @@ public final class MpegTsFramer implements Framer
 
     /**
      * The input was interrupted (a relay reconnects): a partial packet is dropped and counted as
-     * skipped; the next input is scanned for sync afresh. The PAT, PMT and streamheader are kept.
+     * skipped, a burst of lost sync in progress is reported; the next input is scanned for sync
+     * afresh. The PAT, PMT and streamheader are kept.
      */
     @Override
     public void reset()
@@ -215,6 +216,12 @@ public final class MpegTsFramer implements Framer
         {
             skip(partial);
             reports.accept("mpegts: input interrupted, dropped a partial packet of " + partial + " bytes");
+        }
+        if (lostAt >= 0)
+        {
+            // the burst ends here: it is reported once, as at end of input (class Javadoc, "Lost sync")
+            reports.accept("mpegts: lost sync at input byte " + lostAt + ", skipped " + burstSkipped +
+                " bytes (input interrupted before sync)");
         }
         burstSkipped = 0;
         lostAt = -1;
