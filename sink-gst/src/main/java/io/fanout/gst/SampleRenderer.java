@@ -2,9 +2,9 @@ package io.fanout.gst;
 
 import io.fanout.sink.BufferFlags;
 import io.fanout.sink.format.CapsStreamheader;
+import io.fanout.sink.format.StreamheaderRules;
 
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
@@ -38,13 +38,12 @@ final class SampleRenderer
     private final SampleTarget target;
     private final Consumer<String> reports;
     private String caps;
-    private byte[][] streamheader;
+    private final StreamheaderRules rules = new StreamheaderRules();
     private volatile long buffers; // single writer (the producer); volatile so that any thread reads a recent value
     private volatile long keyframes;
     private volatile long bytes;
     private volatile long streamheaderChanges;
     private volatile long headerBuffersDropped;
-    private boolean keyframePending;
 
     /**
      * @param target  where buffers and streamheaders go.
@@ -79,16 +78,11 @@ final class SampleRenderer
             reports.accept("gst: caps " + text + ": " + ex.getMessage() + "; taken as caps without a streamheader");
             header = null;
         }
-        if (!Arrays.deepEquals(header, streamheader))
+        final ByteBuffer[] changed = rules.replace(header);
+        if (changed != null)
         {
-            streamheader = header;
             streamheaderChanges = streamheaderChanges + 1;
-            final ByteBuffer[] wrapped = new ByteBuffer[header == null ? 0 : header.length];
-            for (int i = 0; i < wrapped.length; i++)
-            {
-                wrapped[i] = ByteBuffer.wrap(header[i]);
-            }
-            target.setStreamheader(wrapped);
+            target.setStreamheader(changed);
         }
     }
 
@@ -102,17 +96,11 @@ final class SampleRenderer
      */
     void buffer(final ByteBuffer data, final int gstFlags, final long ptsNs, final long durationNs)
     {
-        int flags = flags(gstFlags);
-        if ((flags & BufferFlags.HEADER) != 0 && inStreamheader(data))
+        final int flags = rules.flags(data, data.position(), data.remaining(), flags(gstFlags));
+        if (flags == StreamheaderRules.DROP)
         {
             headerBuffersDropped = headerBuffersDropped + 1; // docs/semantics.md §4.1
-            keyframePending |= (flags & BufferFlags.DELTA_UNIT) == 0;
             return;
-        }
-        if (keyframePending)
-        {
-            keyframePending = false;
-            flags &= ~BufferFlags.DELTA_UNIT;
         }
         if ((flags & BufferFlags.DELTA_UNIT) == 0)
         {
@@ -121,22 +109,6 @@ final class SampleRenderer
         buffers = buffers + 1;
         bytes = bytes + data.remaining();
         target.copy(data, flags, ptsNs, durationNs);
-    }
-
-    private boolean inStreamheader(final ByteBuffer data)
-    {
-        if (streamheader == null)
-        {
-            return false;
-        }
-        for (final byte[] header : streamheader)
-        {
-            if (ByteBuffer.wrap(header).equals(data)) // position to limit; a wrapper only per HEADER buffer
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

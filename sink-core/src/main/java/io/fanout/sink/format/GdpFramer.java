@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
@@ -148,7 +147,7 @@ public final class GdpFramer implements Framer
     private long skipRemaining;
     private boolean skippingBad;
     private long scanFrom;
-    private byte[][] streamheader;
+    private final StreamheaderRules rules = new StreamheaderRules();
     private String lastCaps;
     private boolean ended;
     private GdpFormatException failure;
@@ -158,8 +157,6 @@ public final class GdpFramer implements Framer
     private long buffers;
     private long bytes;
     private long headerBuffersDropped;
-    /** A dropped HEADER buffer was a keyframe: the next rendered buffer carries the mark. */
-    private boolean keyframePending;
     private long capsRecords;
     private long streamheaderChanges;
     private long eventsIgnored;
@@ -286,7 +283,7 @@ public final class GdpFramer implements Framer
         payloadLength = 0;
         skipRemaining = 0;
         skippingBad = false;
-        keyframePending = false;
+        rules.reset();
         recordOffset = bytesRead;
         scanFrom = bytesRead;
     }
@@ -368,7 +365,7 @@ public final class GdpFramer implements Framer
     /** @return the current streamheader's buffer count, 0 when there is none. */
     public int streamheaderBuffers()
     {
-        return streamheader == null ? 0 : streamheader.length;
+        return rules.count();
     }
 
     /** @return the text of the last good caps record, or null before any. */
@@ -512,22 +509,16 @@ public final class GdpFramer implements Framer
     private void buffer(final int base, final int at)
     {
         final int gstFlags = u16(base + AT_BUFFER_FLAGS);
-        int flags = ((gstFlags & GST_DELTA_UNIT) != 0 ? BufferFlags.DELTA_UNIT : 0)
-            | ((gstFlags & GST_HEADER) != 0 ? BufferFlags.HEADER : 0);
+        final int flags = rules.flags(memory, at, payloadLength, ((gstFlags & GST_DELTA_UNIT) != 0 ? BufferFlags.DELTA_UNIT : 0)
+            | ((gstFlags & GST_HEADER) != 0 ? BufferFlags.HEADER : 0));
         final long pts = time(base + AT_PTS);
         final long duration = time(base + AT_DURATION);
         port.discard(HEADER_BYTES);
-        if ((flags & BufferFlags.HEADER) != 0 && inStreamheader(at, payloadLength))
+        if (flags == StreamheaderRules.DROP)
         {
             port.discard(payloadLength); // docs/semantics.md §4.1, as MultiSocketSink.render
             headerBuffersDropped++;
-            keyframePending |= (flags & BufferFlags.DELTA_UNIT) == 0; // docs/gdp.md §9: the mark moves on
             return;
-        }
-        if (keyframePending)
-        {
-            keyframePending = false;
-            flags &= ~BufferFlags.DELTA_UNIT;
         }
         port.commit(payloadLength, flags, pts, duration);
         buffers++;
@@ -557,45 +548,12 @@ public final class GdpFramer implements Framer
                 "; taken as caps without a streamheader");
             header = null;
         }
-        if (!Arrays.deepEquals(header, streamheader))
+        final ByteBuffer[] changed = rules.replace(header);
+        if (changed != null)
         {
-            streamheader = header;
             streamheaderChanges++;
-            final ByteBuffer[] wrapped = new ByteBuffer[header == null ? 0 : header.length];
-            for (int i = 0; i < wrapped.length; i++)
-            {
-                wrapped[i] = ByteBuffer.wrap(header[i]);
-            }
-            port.setStreamheader(wrapped);
+            port.setStreamheader(changed);
         }
-    }
-
-    private boolean inStreamheader(final int at, final int length)
-    {
-        if (streamheader == null)
-        {
-            return false;
-        }
-        for (final byte[] header : streamheader)
-        {
-            if (header.length == length && equalBytes(at, header))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private boolean equalBytes(final int at, final byte[] expected)
-    {
-        for (int i = 0; i < expected.length; i++)
-        {
-            if (memory.get(at + i) != expected[i])
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**
